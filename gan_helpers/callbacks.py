@@ -1,0 +1,73 @@
+"""Callbacks for ``GAN.fit``: a monitor that draws images from fixed latent vectors.
+
+For resumable training use Keras' own ``keras.callbacks.BackupAndRestore``: it saves
+both networks, both optimizers' state, the latent-vector seed state and the epoch
+(``tests/test_callbacks.py`` checks that a resumed run ends where an uninterrupted
+one does).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from gan_helpers.plotting import show_images
+
+
+class ImageMonitor(keras.callbacks.Callback):
+    """Draws a grid of generated images every ``every`` epochs, from *fixed* latent vectors.
+
+    The same latent vectors are used at every epoch, so the grids show how the
+    generator's answer to one question changes, not new random samples.
+
+    Args:
+        num_images: Images per grid.
+        every: Draw after every ``every``-th epoch.
+        seed: Seed of the fixed latent vectors.
+        directory: If given, save ``epoch_NNN.png`` there; nothing is written otherwise.
+        show: Display each grid in the notebook (``IPython.display``).
+
+    Attributes:
+        latent_vectors: The fixed ``(num_images, latent_dim)`` inputs.
+        grids: ``{epoch: uint8 images}`` for every grid drawn.
+
+    Example:
+        >>> monitor = ImageMonitor(num_images=16, every=1)
+        >>> gan.fit(dataset, epochs=3, callbacks=[monitor])  # doctest: +SKIP
+    """
+
+    def __init__(self, num_images: int = 16, every: int = 1, seed: int = 0,
+                 directory: str | Path | None = None, show: bool = True):
+        super().__init__()
+        for name, value in (("num_images", num_images), ("every", every)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r} must be a positive int.")
+        self.num_images = num_images
+        self.every = every
+        self.seed = seed
+        self.directory = None if directory is None else Path(directory)
+        self.show = show
+        self.latent_vectors = None
+        self.grids: dict[int, np.ndarray] = {}
+
+    def on_train_begin(self, logs=None):
+        if self.latent_vectors is None:  # drawn once, then kept for every later fit()
+            rng = np.random.default_rng(self.seed)
+            shape = (self.num_images, self.model.latent_dim)
+            self.latent_vectors = rng.standard_normal(shape).astype(np.float32)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        images = np.asarray(self.model.generator(self.latent_vectors, training=False))
+        self.grids[epoch + 1] = np.clip(np.round((images + 1) * 127.5), 0, 255).astype(np.uint8)
+        fig = show_images(images, title=f"epoch {epoch + 1}")
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fig.savefig(self.directory / f"epoch_{epoch + 1:03d}.png", dpi=80)
+        if self.show:
+            from IPython.display import display
+
+            display(fig)

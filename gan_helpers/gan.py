@@ -1,0 +1,245 @@
+"""``GAN(keras.Model)``: a generator and a discriminator trained together with ``fit()``.
+
+The same class runs on a CPU, one GPU, several GPUs under ``tf.distribute``, with
+``jit_compile=True`` and under mixed precision. Labels: real = 1, fake = 0
+(keras-io's GAN examples use the opposite convention; the losses are the same up
+to that relabelling). The discriminator returns logits.
+
+Two update schemes:
+
+* ``"alternating"`` (default): a discriminator step, then a generator step on fresh
+  fakes scored by the *updated* discriminator -- Algorithm 1 of Goodfellow et al.
+  (2014) with k = 1, and what keras-io does. It is the algorithm the course teaches.
+* ``"simultaneous"``: both gradients from one forward pass, as in the TensorFlow
+  DCGAN tutorial. It skips one generator pass and one discriminator pass on fakes,
+  so each step is cheaper; the generator then follows the discriminator of the
+  step before.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from gan_helpers.losses import discriminator_loss, generator_loss_nonsaturating
+
+UPDATE_SCHEMES = ("alternating", "simultaneous")
+
+
+def _average(per_example_loss):
+    """Mean over the *global* batch: per-replica sums divided by the global batch size."""
+    return tf.nn.compute_average_loss(per_example_loss)
+
+
+def _check_network(network, role: str) -> None:
+    if not isinstance(network, keras.Model):
+        raise TypeError(
+            f"{role} must be a keras.Model; got {type(network).__name__}. "
+            f"Build it with gan_helpers.models.build_{role}()."
+        )
+    if not network.built or not network.inputs:
+        raise ValueError(
+            f"{role} {network.name!r} has no input shape yet; start it with "
+            "keras.Input(shape=...) so the GAN can check the shapes."
+        )
+
+
+class GAN(keras.Model):
+    """A generator and a discriminator, trained against each other by ``fit()``.
+
+    Args:
+        generator: Maps ``(batch, latent_dim)`` to samples.
+        discriminator: Maps samples to ``(batch, 1)`` logits.
+        latent_dim: Size of z; by default read from the generator's input.
+        update: ``"alternating"`` (default) or ``"simultaneous"``; see the module doc.
+        seed: Seed of the latent vectors drawn during training.
+
+    Example:
+        >>> gan = GAN(build_generator(), build_discriminator())  # doctest: +SKIP
+        >>> gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5),
+        ...             keras.optimizers.Adam(2e-4, beta_1=0.5))  # doctest: +SKIP
+        >>> history = gan.fit(dataset, epochs=5)  # doctest: +SKIP
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=None, *, update="alternating",
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if keras.backend.backend() != "tensorflow":
+            raise RuntimeError(
+                f"GAN needs the TensorFlow backend; Keras uses {keras.backend.backend()!r}. "
+                "Set KERAS_BACKEND=tensorflow before importing keras."
+            )
+        _check_network(generator, "generator")
+        _check_network(discriminator, "discriminator")
+        input_dim = generator.input_shape[-1]
+        if latent_dim is not None and latent_dim != input_dim:
+            raise ValueError(
+                f"latent_dim={latent_dim} but the generator takes vectors of size {input_dim}; "
+                f"pass latent_dim={input_dim} or rebuild the generator."
+            )
+        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+            raise ValueError(
+                f"The generator makes samples of shape {generator.output_shape[1:]} but the "
+                f"discriminator expects {discriminator.input_shape[1:]}; build them for the "
+                "same data."
+            )
+        if update not in UPDATE_SCHEMES:
+            raise ValueError(f"update={update!r} is not known; expected one of {UPDATE_SCHEMES}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(input_dim)
+        self.update = update
+        if seed is None:  # follows keras.utils.set_random_seed through NumPy's global state
+            seed = int(np.random.randint(0, 2**31 - 1))
+        self.seed = int(seed)
+        # How many latent batches have been drawn. It is a model variable, so checkpoints
+        # save it and a resumed run draws exactly the latent vectors it would have drawn.
+        self.latent_draws = self.add_weight(
+            shape=(), initializer="zeros", dtype="int64", trainable=False,
+            name="latent_draws", aggregation="only_first_replica",
+        )
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True  # both networks are built; fit() under a strategy needs this
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def compile(self, d_optimizer, g_optimizer, d_loss_fn=discriminator_loss,
+                g_loss_fn=generator_loss_nonsaturating, **kwargs):
+        """Sets the two optimizers and the two losses.
+
+        Args:
+            d_optimizer: Optimizer of the discriminator.
+            g_optimizer: Optimizer of the generator (a different object).
+            d_loss_fn: ``(real_logits, fake_logits) -> per-example losses``.
+            g_loss_fn: ``fake_logits -> per-example losses``.
+            **kwargs: Passed to ``keras.Model.compile`` (e.g. ``jit_compile=True``).
+        """
+        for name, opt in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
+            if not isinstance(opt, keras.optimizers.Optimizer):
+                raise TypeError(
+                    f"{name} must be a keras.optimizers.Optimizer; got {type(opt).__name__}. "
+                    "Pass e.g. keras.optimizers.Adam(2e-4, beta_1=0.5)."
+                )
+        if d_optimizer is g_optimizer:
+            raise ValueError(
+                "d_optimizer and g_optimizer are the same object; each network needs its own "
+                "optimizer (its own moment estimates and step counter). Create two."
+            )
+        for name, fn in (("d_loss_fn", d_loss_fn), ("g_loss_fn", g_loss_fn)):
+            if not callable(fn):
+                raise TypeError(f"{name} must be callable; got {fn!r}.")
+        super().compile(optimizer=None, **kwargs)
+        if keras.config.dtype_policy().name == "mixed_float16":
+            # float16 gradients underflow without loss scaling (Keras mixed-precision guide).
+            d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
+            g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.d_loss_fn = d_loss_fn
+        self.g_loss_fn = g_loss_fn
+        # Build the optimizers' slots now: under MirroredStrategy, building them lazily
+        # inside the first distributed step fails.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def fit(self, *args, shuffle=False, **kwargs):
+        """``keras.Model.fit`` with ``shuffle=False`` by default.
+
+        A ``tf.data`` pipeline shuffles itself (see ``gan_helpers.data.make_dataset``);
+        Keras ignores ``shuffle`` for it but warns when it is left at True.
+        """
+        return super().fit(*args, shuffle=shuffle, **kwargs)
+
+    def call(self, latent_vectors, training=False):
+        """Generates samples from latent vectors: ``gan(z)`` is ``gan.generator(z)``."""
+        return self.generator(latent_vectors, training=training)
+
+    def sample_latent(self, batch_size):
+        """Draws this replica's standard-normal latent vectors, ``(batch_size, latent_dim)``.
+
+        The draw is stateless, keyed by ``(seed, latent_draws)``: a resumed run repeats
+        the uninterrupted run's draws (a ``keras.random.SeedGenerator`` would not, as
+        Keras does not save its state with the weights). Under a distribution strategy
+        every replica draws the same global batch and keeps its own slice, so replicas
+        never share latent vectors and the result equals a single-device draw.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        shape = (batch_size * replicas, self.latent_dim)
+        draw = tf.identity(self.latent_draws.value)
+        self.latent_draws.assign_add(1)
+        seed = tf.stack([tf.constant(self.seed, tf.int64), draw])
+        latent_vectors = tf.random.stateless_normal(shape, seed=seed, alg="philox")
+        if replicas == 1:
+            return latent_vectors
+        start = tf.distribute.get_replica_context().replica_id_in_sync_group * batch_size
+        return latent_vectors[start : start + batch_size]
+
+    def _check_batch(self, real_images):
+        expected = tuple(self.discriminator.input_shape[1:])
+        if tuple(real_images.shape[1:]) != expected:
+            raise ValueError(
+                f"GAN.fit got batches of shape {tuple(real_images.shape)}; the discriminator "
+                f"expects (batch, {', '.join(map(str, expected))}). Reshape the data or "
+                "rebuild the networks."
+            )
+        if not real_images.dtype.is_floating:
+            raise TypeError(
+                f"GAN.fit got {real_images.dtype.name} images; expected floats in [-1, 1]. "
+                "Call gan_helpers.data.normalize(images) first."
+            )
+
+    def _discriminator_step(self, real_images, batch_size):
+        fake_images = self.generator(self.sample_latent(batch_size), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real_images, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            per_example = self.d_loss_fn(real_logits, fake_logits)
+            scaled_loss = self.d_optimizer.scale_loss(_average(per_example))
+        weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
+        return ops.mean(per_example)
+
+    def _generator_step(self, batch_size):
+        latent_vectors = self.sample_latent(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(latent_vectors, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            per_example = self.g_loss_fn(fake_logits)
+            scaled_loss = self.g_optimizer.scale_loss(_average(per_example))
+        weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
+        return ops.mean(per_example)
+
+    def _simultaneous_step(self, real_images, batch_size):
+        latent_vectors = self.sample_latent(batch_size)
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fake_images = self.generator(latent_vectors, training=True)
+            real_logits = self.discriminator(real_images, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            d_per_example = self.d_loss_fn(real_logits, fake_logits)
+            g_per_example = self.g_loss_fn(fake_logits)
+            d_scaled = self.d_optimizer.scale_loss(_average(d_per_example))
+            g_scaled = self.g_optimizer.scale_loss(_average(g_per_example))
+        d_weights = self.discriminator.trainable_variables
+        g_weights = self.generator.trainable_variables
+        self.d_optimizer.apply(d_tape.gradient(d_scaled, d_weights), d_weights)
+        self.g_optimizer.apply(g_tape.gradient(g_scaled, g_weights), g_weights)
+        return ops.mean(d_per_example), ops.mean(g_per_example)
+
+    def train_step(self, data):
+        real_images = data[0] if isinstance(data, (tuple, list)) else data
+        self._check_batch(real_images)
+        batch_size = ops.shape(real_images)[0]
+        if self.update == "alternating":
+            d_loss = self._discriminator_step(real_images, batch_size)
+            g_loss = self._generator_step(batch_size)
+        else:
+            d_loss, g_loss = self._simultaneous_step(real_images, batch_size)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
