@@ -12,6 +12,7 @@ import gzip
 import os
 import socket
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -86,22 +87,20 @@ def _load_file(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         )
     try:
         with np.load(path, allow_pickle=False) as npz:
-            keys = set(npz.files)
-            needed = {f"x_{split}", f"y_{split}"}
-            if not needed <= keys:
-                raise ValueError(
-                    f"{path} has the arrays {sorted(keys)}, expected {sorted(needed)} "
-                    "(the layout of keras.datasets.mnist). Save it with "
-                    "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
-                )
-            return npz[f"x_{split}"], npz[f"y_{split}"]
-    except (OSError, EOFError, ValueError) as exc:
-        if "expected" in str(exc):
-            raise
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise ValueError(
             f"Could not read {path} as an .npz archive ({exc}). The file is corrupt or not "
             "an .npz; delete it and download mnist.npz again."
         ) from exc
+    needed = [f"x_{split}", f"y_{split}"]
+    if not set(needed) <= set(arrays):
+        raise ValueError(
+            f"{path} has the arrays {sorted(arrays)}, expected {needed} (the layout of "
+            "keras.datasets.mnist). Save it with "
+            "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
+        )
+    return arrays[needed[0]], arrays[needed[1]]
 
 
 def _load_keras(timeout: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:

@@ -22,6 +22,8 @@ def _to_display(images) -> np.ndarray:
             f"show_images got an array of shape {images.shape}; expected (N, H, W) or "
             "(N, H, W, 1) grey-scale images."
         )
+    if images.size == 0:
+        raise ValueError("show_images got no images; pass at least one.")
     if images.min() < 0:  # a tanh generator's [-1, 1]
         images = (images + 1.0) / 2.0
     elif images.max() > 1.0:  # raw pixels
@@ -50,8 +52,6 @@ def show_images(images, ncols: int | None = None, titles=None, title: str | None
     """
     images = _to_display(images)
     count = len(images)
-    if count == 0:
-        raise ValueError("show_images got no images; pass at least one.")
     ncols = ncols or math.ceil(math.sqrt(count))
     nrows = math.ceil(count / ncols)
     fig = Figure(figsize=(ncols * scale, nrows * scale + (0.3 if title else 0)))

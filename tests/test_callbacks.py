@@ -1,0 +1,94 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_helpers.callbacks import ImageMonitor
+from gan_helpers.gan import GAN
+from gan_helpers.models import build_discriminator, build_generator
+
+
+def _tiny_image_gan():
+    keras.utils.set_random_seed(0)
+    gan = GAN(build_generator(latent_dim=8), build_discriminator(), seed=1)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def _images(n=16):
+    return tf.data.Dataset.from_tensor_slices(
+        np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype(np.float32)
+    ).batch(8)
+
+
+def test_monitor_uses_fixed_latent_vectors_and_saves_only_where_told(tmp_path):
+    gan = _tiny_image_gan()
+    monitor = ImageMonitor(num_images=4, every=2, directory=tmp_path / "grids", show=False)
+    gan.fit(_images(), epochs=4, verbose=0, callbacks=[monitor])
+    first = monitor.latent_vectors.copy()
+    assert first.shape == (4, 8)
+    assert sorted(monitor.grids) == [2, 4]
+    assert monitor.grids[2].shape == (4, 28, 28, 1) and monitor.grids[2].dtype == np.uint8
+    assert sorted(p.name for p in (tmp_path / "grids").iterdir()) == [
+        "epoch_002.png", "epoch_004.png"]
+    gan.fit(_images(), epochs=1, verbose=0, callbacks=[monitor])  # a second fit keeps them
+    np.testing.assert_array_equal(monitor.latent_vectors, first)
+
+
+def test_monitor_writes_nothing_without_a_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    gan = _tiny_image_gan()
+    gan.fit(_images(), epochs=1, verbose=0, callbacks=[ImageMonitor(num_images=2, show=False)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_monitor_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="every=0 must be a positive int"):
+        ImageMonitor(every=0)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def __init__(self, at_epoch):
+        super().__init__()
+        self.at_epoch = at_epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at_epoch:
+            raise KeyboardInterrupt
+
+
+def test_backup_and_restore_resumes_exactly(make_toy_gan, ring_points, tmp_path):
+    """Interrupted after epoch 2 and resumed == uninterrupted, weights and optimizer state."""
+    tf.config.experimental.enable_op_determinism()
+
+    def dataset():
+        keras.utils.set_random_seed(0)
+        points = tf.data.Dataset.from_tensor_slices(ring_points)
+        return points.shuffle(len(ring_points), seed=5).batch(32, drop_remainder=True)
+
+    reference = make_toy_gan()
+    reference.fit(dataset(), epochs=4, verbose=0)
+
+    backup = tmp_path / "backup"
+    interrupted_data = dataset()  # one pipeline, so epoch 3 gets epoch 3's shuffle order
+    first = make_toy_gan()
+    with pytest.raises(KeyboardInterrupt):
+        first.fit(interrupted_data, epochs=4, verbose=0,
+                  callbacks=[keras.callbacks.BackupAndRestore(backup), _Interrupt(2)])
+    assert "epoch" in json.loads((backup / "training_metadata.json").read_text())
+
+    resumed = make_toy_gan(lr=0.5)  # fresh object, different settings: all must be restored
+    history = resumed.fit(interrupted_data, epochs=4, verbose=0,
+                          callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert history.epoch == [2, 3]
+    for name, a, b in (("gan", reference.variables, resumed.variables),
+                       ("d_optimizer", reference.d_optimizer.variables,
+                        resumed.d_optimizer.variables),
+                       ("g_optimizer", reference.g_optimizer.variables,
+                        resumed.g_optimizer.variables)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=f"{name}: {x.path}")
+    assert int(resumed.d_optimizer.iterations) == 4 * 8

