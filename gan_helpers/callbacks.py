@@ -38,8 +38,14 @@ class ImageMonitor(keras.callbacks.Callback):
         >>> gan.fit(dataset, epochs=3, callbacks=[monitor])  # doctest: +SKIP
     """
 
-    def __init__(self, num_images: int = 16, every: int = 1, seed: int = 0,
-                 directory: str | Path | None = None, show: bool = True):
+    def __init__(
+        self,
+        num_images: int = 16,
+        every: int = 1,
+        seed: int = 0,
+        directory: str | Path | None = None,
+        show: bool = True,
+    ):
         super().__init__()
         for name, value in (("num_images", num_images), ("every", every)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -53,12 +59,14 @@ class ImageMonitor(keras.callbacks.Callback):
         self.grids: dict[int, np.ndarray] = {}
 
     def on_train_begin(self, logs=None):
+        """Draws the fixed latent vectors on the first ``fit()``."""
         if self.latent_vectors is None:  # drawn once, then kept for every later fit()
             rng = np.random.default_rng(self.seed)
             shape = (self.num_images, self.model.latent_dim)
             self.latent_vectors = rng.standard_normal(shape).astype(np.float32)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Draws (and optionally saves and shows) the grid after every ``every``-th epoch."""
         if (epoch + 1) % self.every:
             return
         images = np.asarray(self.model.generator(self.latent_vectors, training=False))

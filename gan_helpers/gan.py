@@ -63,8 +63,16 @@ class GAN(keras.Model):
         >>> history = gan.fit(dataset, epochs=5)  # doctest: +SKIP
     """
 
-    def __init__(self, generator, discriminator, latent_dim=None, *, update="alternating",
-                 seed=None, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim=None,
+        *,
+        update="alternating",
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if keras.backend.backend() != "tensorflow":
             raise RuntimeError(
@@ -97,8 +105,12 @@ class GAN(keras.Model):
         # How many latent batches have been drawn. It is a model variable, so checkpoints
         # save it and a resumed run draws exactly the latent vectors it would have drawn.
         self.latent_draws = self.add_weight(
-            shape=(), initializer="zeros", dtype="int64", trainable=False,
-            name="latent_draws", aggregation="only_first_replica",
+            shape=(),
+            initializer="zeros",
+            dtype="int64",
+            trainable=False,
+            name="latent_draws",
+            aggregation="only_first_replica",
         )
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -106,10 +118,17 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
+        """The loss trackers; Keras resets them at the start of every epoch."""
         return [self.d_loss_tracker, self.g_loss_tracker]
 
-    def compile(self, d_optimizer, g_optimizer, d_loss_fn=discriminator_loss,
-                g_loss_fn=generator_loss_nonsaturating, **kwargs):
+    def compile(
+        self,
+        d_optimizer,
+        g_optimizer,
+        d_loss_fn=discriminator_loss,
+        g_loss_fn=generator_loss_nonsaturating,
+        **kwargs,
+    ):
         """Sets the two optimizers and the two losses.
 
         Args:
@@ -232,6 +251,7 @@ class GAN(keras.Model):
         return ops.mean(d_per_example), ops.mean(g_per_example)
 
     def train_step(self, data):
+        """One training step on a batch of real samples (``fit()`` calls it)."""
         real_images = data[0] if isinstance(data, (tuple, list)) else data
         self._check_batch(real_images)
         batch_size = ops.shape(real_images)[0]

@@ -1,8 +1,8 @@
 """Figures: image grids, loss curves and 2-D samples. Every function returns a ``Figure``.
 
-Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot``, so nothing
-global changes and a notebook shows each figure once (when it is the cell's value or
-passed to ``display``). Labels are ASCII so they render without a CJK font.
+Each figure is closed in ``pyplot`` before it is returned, so a notebook shows it once
+(when it is the cell's value or passed to ``display``) and a long training run does not
+pile up open figures. Labels are ASCII so they render without a CJK font.
 """
 
 from __future__ import annotations
@@ -11,6 +11,14 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+
+
+def _new_figure(figsize) -> Figure:
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize)
+    plt.close(fig)
+    return fig
 
 
 def _to_display(images) -> np.ndarray:
@@ -31,8 +39,9 @@ def _to_display(images) -> np.ndarray:
     return np.clip(images, 0.0, 1.0)
 
 
-def show_images(images, ncols: int | None = None, titles=None, title: str | None = None,
-                scale: float = 1.0) -> Figure:
+def show_images(
+    images, ncols: int | None = None, titles=None, title: str | None = None, scale: float = 1.0
+) -> Figure:
     """Draws grey-scale images in a grid.
 
     Args:
@@ -54,7 +63,7 @@ def show_images(images, ncols: int | None = None, titles=None, title: str | None
     count = len(images)
     ncols = ncols or math.ceil(math.sqrt(count))
     nrows = math.ceil(count / ncols)
-    fig = Figure(figsize=(ncols * scale, nrows * scale + (0.3 if title else 0)))
+    fig = _new_figure((ncols * scale, nrows * scale + (0.3 if title else 0)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -88,12 +97,16 @@ def plot_losses(history, title: str | None = None) -> Figure:
             f"plot_losses found no {missing} in the history (keys: {sorted(logs)}); pass "
             "the History returned by GAN.fit."
         )
-    fig = Figure(figsize=(6, 3.5))
+    fig = _new_figure((6, 3.5))
     ax = fig.subplots()
     for key in ("d_loss", "g_loss"):
         values = np.asarray(logs[key], dtype=float)
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None,
-                label=key)
+        ax.plot(
+            np.arange(1, len(values) + 1),
+            values,
+            marker="o" if len(values) < 30 else None,
+            label=key,
+        )
     ax.axhline(2 * math.log(2), color="grey", lw=0.8, ls="--", label="d_loss at D = 1/2")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
@@ -104,8 +117,13 @@ def plot_losses(history, title: str | None = None) -> Figure:
     return fig
 
 
-def plot_samples_2d(real_samples, fake_samples=None, centers=None, title: str | None = None,
-                    limit: float | None = None) -> Figure:
+def plot_samples_2d(
+    real_samples,
+    fake_samples=None,
+    centers=None,
+    title: str | None = None,
+    limit: float | None = None,
+) -> Figure:
     """Scatter plot of real (and generated) 2-D samples, with the mixture's centres.
 
     Args:
@@ -121,7 +139,7 @@ def plot_samples_2d(real_samples, fake_samples=None, centers=None, title: str | 
     Example:
         >>> fig = plot_samples_2d(np.zeros((5, 2)))
     """
-    fig = Figure(figsize=(4, 4))
+    fig = _new_figure((4, 4))
     ax = fig.subplots()
     real_samples = np.asarray(real_samples)
     ax.scatter(real_samples[:, 0], real_samples[:, 1], s=4, alpha=0.5, label="real")

@@ -36,8 +36,9 @@ def make_toy_gan():
     from gan_helpers.gan import GAN
     from gan_helpers.models import build_mlp_discriminator, build_mlp_generator
 
-    def factory(update="alternating", lr=1e-3, compile_kwargs=None, hidden=32, sgd=False,
-                gan_class=GAN):
+    def factory(
+        update="alternating", lr=1e-3, compile_kwargs=None, hidden=32, sgd=False, gan_class=GAN
+    ):
         """sgd=True: plain SGD, whose update is linear in the gradient, so two runs that
         differ by float round-off stay that close (Adam's first steps are ~lr * sign(g)
         and turn round-off in a near-zero gradient into a difference of 2 * lr)."""
@@ -48,6 +49,7 @@ def make_toy_gan():
             update=update,
             seed=7,
         )
+
         def optimizer():
             return keras.optimizers.SGD(0.05) if sgd else keras.optimizers.Adam(lr, beta_1=0.5)
 

@@ -32,7 +32,9 @@ def test_monitor_uses_fixed_latent_vectors_and_saves_only_where_told(tmp_path):
     assert sorted(monitor.grids) == [2, 4]
     assert monitor.grids[2].shape == (4, 28, 28, 1) and monitor.grids[2].dtype == np.uint8
     assert sorted(p.name for p in (tmp_path / "grids").iterdir()) == [
-        "epoch_002.png", "epoch_004.png"]
+        "epoch_002.png",
+        "epoch_004.png",
+    ]
     gan.fit(_images(), epochs=1, verbose=0, callbacks=[monitor])  # a second fit keeps them
     np.testing.assert_array_equal(monitor.latent_vectors, first)
 
@@ -75,19 +77,24 @@ def test_backup_and_restore_resumes_exactly(make_toy_gan, ring_points, tmp_path)
     interrupted_data = dataset()  # one pipeline, so epoch 3 gets epoch 3's shuffle order
     first = make_toy_gan()
     with pytest.raises(KeyboardInterrupt):
-        first.fit(interrupted_data, epochs=4, verbose=0,
-                  callbacks=[keras.callbacks.BackupAndRestore(backup), _Interrupt(2)])
+        first.fit(
+            interrupted_data,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup), _Interrupt(2)],
+        )
     assert "epoch" in json.loads((backup / "training_metadata.json").read_text())
 
     resumed = make_toy_gan(lr=0.5)  # fresh object, different settings: all must be restored
-    history = resumed.fit(interrupted_data, epochs=4, verbose=0,
-                          callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    history = resumed.fit(
+        interrupted_data, epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)]
+    )
     assert history.epoch == [2, 3]
-    for name, a, b in (("gan", reference.variables, resumed.variables),
-                       ("d_optimizer", reference.d_optimizer.variables,
-                        resumed.d_optimizer.variables),
-                       ("g_optimizer", reference.g_optimizer.variables,
-                        resumed.g_optimizer.variables)):
+    for name, a, b in (
+        ("gan", reference.variables, resumed.variables),
+        ("d_optimizer", reference.d_optimizer.variables, resumed.d_optimizer.variables),
+        ("g_optimizer", reference.g_optimizer.variables, resumed.g_optimizer.variables),
+    ):
         assert len(a) == len(b)
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=f"{name}: {x.path}")

@@ -97,18 +97,21 @@ class FixedLatentGAN(GAN):
     def sample_latent(self, batch_size):
         draw = tf.cast(self.latent_draws.value, tf.float32)
         self.latent_draws.assign_add(1)
-        grid = tf.reshape(tf.range(batch_size * self.latent_dim, dtype=tf.float32),
-                          (batch_size, self.latent_dim))
+        grid = tf.reshape(
+            tf.range(batch_size * self.latent_dim, dtype=tf.float32), (batch_size, self.latent_dim)
+        )
         return tf.sin(grid * 0.37 + draw)
 
 
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_jit_compiled_step_matches_eager(make_toy_gan, ring_points, update):
     dataset = tf.data.Dataset.from_tensor_slices(ring_points).batch(64, drop_remainder=True)
-    eager = make_toy_gan(update=update, sgd=True, compile_kwargs={"run_eagerly": True},
-                         gan_class=FixedLatentGAN)
-    xla = make_toy_gan(update=update, sgd=True, compile_kwargs={"jit_compile": True},
-                       gan_class=FixedLatentGAN)
+    eager = make_toy_gan(
+        update=update, sgd=True, compile_kwargs={"run_eagerly": True}, gan_class=FixedLatentGAN
+    )
+    xla = make_toy_gan(
+        update=update, sgd=True, compile_kwargs={"jit_compile": True}, gan_class=FixedLatentGAN
+    )
     initial = snapshot(eager.variables)
     for a, b in zip(initial, xla.variables):
         np.testing.assert_array_equal(a, b.numpy())

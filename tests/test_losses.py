@@ -46,8 +46,10 @@ def test_minimax_loss_saturates_where_nonsaturating_does_not():
     # D confidently rejects the fakes: logit -8, D(G(z)) ~ 3e-4
     logit = tf.Variable([-8.0])
     grads = {}
-    for name, fn in (("minimax", losses.generator_loss_minimax),
-                     ("nonsaturating", losses.generator_loss_nonsaturating)):
+    for name, fn in (
+        ("minimax", losses.generator_loss_minimax),
+        ("nonsaturating", losses.generator_loss_nonsaturating),
+    ):
         with tf.GradientTape() as tape:
             loss = fn(logit)
         grads[name] = abs(float(tape.gradient(loss, logit)[0]))

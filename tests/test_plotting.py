@@ -31,6 +31,7 @@ def test_plot_losses_from_a_history_dict():
 
 
 def test_plot_samples_2d():
-    fig = plotting.plot_samples_2d(np.zeros((3, 2)), np.ones((4, 2)), centers=np.ones((2, 2)),
-                                   limit=3)
+    fig = plotting.plot_samples_2d(
+        np.zeros((3, 2)), np.ones((4, 2)), centers=np.ones((2, 2)), limit=3
+    )
     assert len(fig.axes[0].collections) == 3 and fig.axes[0].get_xlim() == (-3, 3)
