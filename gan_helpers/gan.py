@@ -28,9 +28,86 @@ from gan_helpers.losses import discriminator_loss, generator_loss_nonsaturating
 UPDATE_SCHEMES = ("alternating", "simultaneous")
 
 
-def _average(per_example_loss):
-    """Mean over the *global* batch: per-replica sums divided by the global batch size."""
-    return tf.nn.compute_average_loss(per_example_loss)
+def discriminator_step(
+    generator, discriminator, d_optimizer, d_loss_fn, real_images, latent_vectors
+):
+    """One discriminator update; only the discriminator's weights move.
+
+    Args:
+        generator: Makes the fake images (its weights are not updated here).
+        discriminator: The network being updated.
+        d_optimizer: The discriminator's optimizer.
+        d_loss_fn: ``(real_logits, fake_logits) -> per-example losses``.
+        real_images: A batch of real samples.
+        latent_vectors: One latent vector per real sample.
+
+    Returns:
+        The per-example discriminator losses.
+    """
+    fake_images = generator(latent_vectors, training=True)
+    with tf.GradientTape() as tape:
+        real_logits = discriminator(real_images, training=True)
+        fake_logits = discriminator(fake_images, training=True)
+        per_example = d_loss_fn(real_logits, fake_logits)
+        d_loss = tf.nn.compute_average_loss(per_example)
+        scaled_loss = d_optimizer.scale_loss(d_loss)
+    weights = discriminator.trainable_variables
+    d_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
+    return per_example
+
+
+def generator_step(generator, discriminator, g_optimizer, g_loss_fn, latent_vectors):
+    """One generator update through the discriminator; only the generator's weights move.
+
+    Args:
+        generator: The network being updated.
+        discriminator: Scores the fakes (its weights are not updated here).
+        g_optimizer: The generator's optimizer.
+        g_loss_fn: ``fake_logits -> per-example losses``.
+        latent_vectors: A batch of latent vectors.
+
+    Returns:
+        The per-example generator losses.
+    """
+    with tf.GradientTape() as tape:
+        fake_images = generator(latent_vectors, training=True)
+        fake_logits = discriminator(fake_images, training=True)
+        per_example = g_loss_fn(fake_logits)
+        g_loss = tf.nn.compute_average_loss(per_example)
+        scaled_loss = g_optimizer.scale_loss(g_loss)
+    weights = generator.trainable_variables
+    g_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
+    return per_example
+
+
+def simultaneous_step(
+    generator,
+    discriminator,
+    d_optimizer,
+    g_optimizer,
+    d_loss_fn,
+    g_loss_fn,
+    real_images,
+    latent_vectors,
+):
+    """Both updates from one forward pass (the TensorFlow DCGAN tutorial's scheme).
+
+    Returns:
+        ``(d_per_example, g_per_example)``, the per-example losses.
+    """
+    with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+        fake_images = generator(latent_vectors, training=True)
+        real_logits = discriminator(real_images, training=True)
+        fake_logits = discriminator(fake_images, training=True)
+        d_per_example = d_loss_fn(real_logits, fake_logits)
+        g_per_example = g_loss_fn(fake_logits)
+        d_scaled = d_optimizer.scale_loss(tf.nn.compute_average_loss(d_per_example))
+        g_scaled = g_optimizer.scale_loss(tf.nn.compute_average_loss(g_per_example))
+    d_weights = discriminator.trainable_variables
+    g_weights = generator.trainable_variables
+    d_optimizer.apply(d_tape.gradient(d_scaled, d_weights), d_weights)
+    g_optimizer.apply(g_tape.gradient(g_scaled, g_weights), g_weights)
+    return d_per_example, g_per_example
 
 
 def _check_network(network, role: str) -> None:
@@ -213,41 +290,37 @@ class GAN(keras.Model):
             )
 
     def _discriminator_step(self, real_images, batch_size):
-        fake_images = self.generator(self.sample_latent(batch_size), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            per_example = self.d_loss_fn(real_logits, fake_logits)
-            scaled_loss = self.d_optimizer.scale_loss(_average(per_example))
-        weights = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
+        per_example = discriminator_step(
+            self.generator,
+            self.discriminator,
+            self.d_optimizer,
+            self.d_loss_fn,
+            real_images,
+            self.sample_latent(batch_size),
+        )
         return ops.mean(per_example)
 
     def _generator_step(self, batch_size):
-        latent_vectors = self.sample_latent(batch_size)
-        with tf.GradientTape() as tape:
-            fake_images = self.generator(latent_vectors, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            per_example = self.g_loss_fn(fake_logits)
-            scaled_loss = self.g_optimizer.scale_loss(_average(per_example))
-        weights = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(scaled_loss, weights), weights)
+        per_example = generator_step(
+            self.generator,
+            self.discriminator,
+            self.g_optimizer,
+            self.g_loss_fn,
+            self.sample_latent(batch_size),
+        )
         return ops.mean(per_example)
 
     def _simultaneous_step(self, real_images, batch_size):
-        latent_vectors = self.sample_latent(batch_size)
-        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
-            fake_images = self.generator(latent_vectors, training=True)
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            d_per_example = self.d_loss_fn(real_logits, fake_logits)
-            g_per_example = self.g_loss_fn(fake_logits)
-            d_scaled = self.d_optimizer.scale_loss(_average(d_per_example))
-            g_scaled = self.g_optimizer.scale_loss(_average(g_per_example))
-        d_weights = self.discriminator.trainable_variables
-        g_weights = self.generator.trainable_variables
-        self.d_optimizer.apply(d_tape.gradient(d_scaled, d_weights), d_weights)
-        self.g_optimizer.apply(g_tape.gradient(g_scaled, g_weights), g_weights)
+        d_per_example, g_per_example = simultaneous_step(
+            self.generator,
+            self.discriminator,
+            self.d_optimizer,
+            self.g_optimizer,
+            self.d_loss_fn,
+            self.g_loss_fn,
+            real_images,
+            self.sample_latent(batch_size),
+        )
         return ops.mean(d_per_example), ops.mean(g_per_example)
 
     def train_step(self, data):

@@ -30,3 +30,20 @@ def test_bad_arguments():
         make_ring(radius=-1)
     with pytest.raises(ValueError, match="positive spacing"):
         make_grid(spacing=0)
+
+
+def test_mode_coverage_on_hand_made_samples():
+    from gan_helpers.toy import mode_coverage
+
+    ring = make_ring()
+    on_two_modes = np.concatenate([ring.centers[:1].repeat(5, 0), ring.centers[3:4].repeat(3, 0)])
+    far_away = np.array([[0.0, 0.0], [10.0, 10.0]])
+    result = mode_coverage(np.concatenate([on_two_modes, far_away]), ring)
+    assert result.modes_captured == 2
+    assert result.high_quality == pytest.approx(8 / 10)
+    assert result.counts.tolist() == [5, 0, 0, 3, 0, 0, 0, 0]
+    just_outside = ring.centers[:1] + np.array([[3.01 * ring.std, 0.0]])
+    assert mode_coverage(just_outside, ring).modes_captured == 0
+    assert mode_coverage(ring.sample(2000, seed=0), ring).modes_captured == 8
+    with pytest.raises(ValueError, match=r"expected \(N, 2\)"):
+        mode_coverage(np.zeros((3, 3)), ring)
