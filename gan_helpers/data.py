@@ -232,6 +232,11 @@ def normalize(images: np.ndarray) -> np.ndarray:
             f"normalize got an array of dtype {images.dtype} and size {images.size}; "
             "expected non-empty pixel values in [0, 255]."
         )
+    if not np.all(np.isfinite(images)):
+        raise ValueError(
+            "normalize got NaN or infinite values; expected pixel values in [0, 255]. "
+            "Check how the images were loaded."
+        )
     low, high = float(images.min()), float(images.max())
     if low < 0 or high > 255:
         raise ValueError(
