@@ -69,7 +69,13 @@ class ImageMonitor(keras.callbacks.Callback):
         """Draws (and optionally saves and shows) the grid after every ``every``-th epoch."""
         if (epoch + 1) % self.every:
             return
-        images = np.asarray(self.model.generator(self.latent_vectors, training=False))
+        num_classes = getattr(self.model, "num_classes", None)
+        if num_classes:  # a conditional GAN: digits 0, 1, 2, ... in reading order
+            labels = np.arange(self.num_images, dtype=np.int32) % num_classes
+            images = self.model.generator([self.latent_vectors, labels], training=False)[0]
+        else:
+            images = self.model.generator(self.latent_vectors, training=False)
+        images = np.asarray(images)
         self.grids[epoch + 1] = np.clip(np.round((images + 1) * 127.5), 0, 255).astype(np.uint8)
         fig = show_images(images, title=f"epoch {epoch + 1}")
         if self.directory is not None:

@@ -158,17 +158,11 @@ class GAN(keras.Model):
             )
         _check_network(generator, "generator")
         _check_network(discriminator, "discriminator")
-        input_dim = generator.input_shape[-1]
+        input_dim = self._check_shapes(generator, discriminator)
         if latent_dim is not None and latent_dim != input_dim:
             raise ValueError(
                 f"latent_dim={latent_dim} but the generator takes vectors of size {input_dim}; "
                 f"pass latent_dim={input_dim} or rebuild the generator."
-            )
-        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
-            raise ValueError(
-                f"The generator makes samples of shape {generator.output_shape[1:]} but the "
-                f"discriminator expects {discriminator.input_shape[1:]}; build them for the "
-                "same data."
             )
         if update not in UPDATE_SCHEMES:
             raise ValueError(f"update={update!r} is not known; expected one of {UPDATE_SCHEMES}.")
@@ -192,6 +186,16 @@ class GAN(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.built = True  # both networks are built; fit() under a strategy needs this
+
+    def _check_shapes(self, generator, discriminator) -> int:
+        """Checks that the networks fit together; returns the latent size."""
+        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+            raise ValueError(
+                f"The generator makes samples of shape {generator.output_shape[1:]} but the "
+                f"discriminator expects {discriminator.input_shape[1:]}; build them for the "
+                "same data."
+            )
+        return generator.input_shape[-1]
 
     @property
     def metrics(self):
@@ -275,8 +279,8 @@ class GAN(keras.Model):
         start = tf.distribute.get_replica_context().replica_id_in_sync_group * batch_size
         return latent_vectors[start : start + batch_size]
 
-    def _check_batch(self, real_images):
-        expected = tuple(self.discriminator.input_shape[1:])
+    def _check_batch(self, real_images, expected=None):
+        expected = expected or tuple(self.discriminator.input_shape[1:])
         if tuple(real_images.shape[1:]) != expected:
             raise ValueError(
                 f"GAN.fit got batches of shape {tuple(real_images.shape)}; the discriminator "

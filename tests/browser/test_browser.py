@@ -60,6 +60,9 @@ def jupyterlab(tmp_path_factory):
     settings.mkdir(parents=True)
     # Render every cell, not only those in view, so the DOM checks see the whole notebook.
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = root / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     port = _free_port()
     env = {**os.environ, "GAN_COURSE_FAST": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -142,11 +145,15 @@ def test_notebook_runs_and_renders_in_jupyterlab(jupyterlab, browser, notebook):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(RUN_TIMEOUT_S * 1000)
     try:
-        page.goto(f"{jupyterlab}/lab/tree/notebooks/{notebook.name}")
+        # ?reset: a fresh workspace, so only this notebook is open
+        page.goto(f"{jupyterlab}/lab/tree/notebooks/{notebook.name}?reset")
         page.wait_for_function(
-            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-            " && window.jupyterapp.shell.currentWidget.content"
-            " && window.jupyterapp.shell.currentWidget.content.model",
+            """(name) => {
+              const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+              return w && w.context && w.context.path.endsWith(name) && w.content
+                && w.content.model && w.content.widgets.length === w.content.model.cells.length;
+            }""",
+            arg=notebook.name,
             timeout=120_000,
         )
         cells = page.evaluate(RUN_ALL)
@@ -154,7 +161,11 @@ def test_notebook_runs_and_renders_in_jupyterlab(jupyterlab, browser, notebook):
         dom = page.evaluate(DOM_REPORT)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         height = page.evaluate(
-            "() => window.jupyterapp.shell.currentWidget.content.node.scrollHeight"
+            """() => {
+              const node = window.jupyterapp.shell.currentWidget.content.node;
+              const outer = node.querySelector('.jp-WindowedPanel-outer') || node;
+              return Math.max(outer.scrollHeight, node.scrollHeight);
+            }"""
         )
         page.set_viewport_size({"width": 1280, "height": min(max(height + 200, 1000), 30000)})
         page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png"), full_page=True)
