@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FAST ?=
 
-.PHONY: lab test unit notebooks nav lint format clean
+.PHONY: lab test unit browser notebooks nav lint format clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,14 @@ $(BIN)/activate: pyproject.toml
 lab: $(BIN)/activate
 	$(BIN)/jupyter lab notebooks
 
-## Set up (first time only), lint, then run the unit tests and every notebook with nbval.
+## Set up (first time only), lint, then run the unit tests, every notebook with nbval, and
+## every notebook in JupyterLab in headless Chromium (skipped when Chromium is missing).
 test: $(BIN)/activate lint
 	GAN_COURSE_FAST=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
 
 ## Unit and structure tests only (seconds).
 unit: $(BIN)/activate
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 ## Re-run every notebook top to bottom and store its outputs (FAST=1 for a quick run).
 notebooks: $(BIN)/activate
@@ -42,3 +43,7 @@ format: $(BIN)/activate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## Only the browser test: every notebook in real JupyterLab (needs apt-get install chromium).
+browser: $(BIN)/activate
+	$(BIN)/python -m pytest tests/browser

@@ -168,6 +168,13 @@ def test_notebook_runs_and_renders_in_jupyterlab(jupyterlab, browser, notebook):
             }"""
         )
         page.set_viewport_size({"width": 1280, "height": min(max(height + 200, 1000), 30000)})
+        page.evaluate(
+            """() => {
+              const node = window.jupyterapp.shell.currentWidget.content.node;
+              (node.querySelector('.jp-WindowedPanel-outer') || node).scrollTop = 0;
+            }"""
+        )
+        page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png"), full_page=True)
     finally:
         page.close()
