@@ -181,6 +181,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--update", choices=["alternating", "simultaneous"], default="alternating")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jit", action="store_true", help="compile the step with XLA")
+    parser.add_argument(
+        "--precision",
+        choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"],
+        default="auto",
+        help="dtype policy; auto = gan_helpers.precision.choose_policy() (bf16 on bf16 CPUs)",
+    )
     parser.add_argument("--deterministic", action="store_true", help="TF op determinism")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -193,13 +199,18 @@ def main(argv=None) -> int:
     """Runs the command; returns the process exit code."""
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
     import tensorflow as tf
 
     from gan_helpers.callbacks import ImageMonitor
     from gan_helpers.data import load_mnist, normalize
+    from gan_helpers.precision import choose_policy
 
     if args.deterministic:
         tf.config.experimental.enable_op_determinism()
+    policy = choose_policy() if args.precision == "auto" else args.precision
+    keras.config.set_dtype_policy(policy)
+    print(f"dtype policy: {policy}")
     output = args.output
     gan = _build_gan(args.latent_dim, args.seed, args.update, args.learning_rate, args.jit)
     epochs_done = 0
