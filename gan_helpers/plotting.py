@@ -107,7 +107,8 @@ def plot_losses(history, title: str | None = None) -> Figure:
             marker="o" if len(values) < 30 else None,
             label=key,
         )
-    ax.axhline(2 * math.log(2), color="grey", lw=0.8, ls="--", label="d_loss at D = 1/2")
+    ax.axhline(2 * math.log(2), color="tab:blue", lw=0.8, ls="--", label="d_loss if D = 1/2")
+    ax.axhline(math.log(2), color="tab:orange", lw=0.8, ls="--", label="g_loss if D = 1/2")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.legend()
