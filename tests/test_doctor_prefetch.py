@@ -58,3 +58,25 @@ def test_prefetch_download_failure_says_what_to_do(monkeypatch, capsys):
     monkeypatch.setattr(data, "_load_keras", offline)
     assert prefetch.main([]) == 1
     assert "--from mnist.npz" in capsys.readouterr().err
+
+
+def test_prefetch_can_also_cache_the_evaluation_classifier(tmp_path, monkeypatch):
+    from gan_helpers import classifier, data
+
+    monkeypatch.setattr(
+        data,
+        "_load_keras",
+        lambda timeout: (
+            (np.zeros((60_000, 28, 28), np.uint8), np.zeros(60_000, np.uint8)),
+            (np.zeros((10, 28, 28), np.uint8), np.zeros(10, np.uint8)),
+        ),
+    )
+    calls = []
+    monkeypatch.setattr(
+        classifier,
+        "load_or_train_classifier",
+        lambda path, images, labels: calls.append((path, images.shape)),
+    )
+    target = tmp_path / "runs" / "classifier.keras"
+    assert prefetch.main(["--classifier", str(target)]) == 0
+    assert calls == [(target, (60_000, 28, 28, 1))]
