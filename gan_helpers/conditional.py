@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from gan_helpers.gan import GAN, discriminator_step, generator_step, simultaneous_step
+from gan_helpers.gan import GAN
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -124,34 +124,4 @@ class ConditionalGAN(GAN):
         real_images, labels = data[0], ops.cast(data[1], "int32")
         self._check_batch(real_images, tuple(self.discriminator.input_shape[0][1:]))
         batch_size = ops.shape(real_images)[0]
-        real = [real_images, labels]
-        if self.update == "alternating":
-            d_per_example = discriminator_step(
-                self.generator,
-                self.discriminator,
-                self.d_optimizer,
-                self.d_loss_fn,
-                real,
-                [self.sample_latent(batch_size), labels],
-            )
-            g_per_example = generator_step(
-                self.generator,
-                self.discriminator,
-                self.g_optimizer,
-                self.g_loss_fn,
-                [self.sample_latent(batch_size), labels],
-            )
-        else:
-            d_per_example, g_per_example = simultaneous_step(
-                self.generator,
-                self.discriminator,
-                self.d_optimizer,
-                self.g_optimizer,
-                self.d_loss_fn,
-                self.g_loss_fn,
-                real,
-                [self.sample_latent(batch_size), labels],
-            )
-        self.d_loss_tracker.update_state(ops.mean(d_per_example))
-        self.g_loss_tracker.update_state(ops.mean(g_per_example))
-        return {m.name: m.result() for m in self.metrics}
+        return self._update([real_images, labels], lambda: [self.sample_latent(batch_size), labels])

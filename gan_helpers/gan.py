@@ -293,50 +293,47 @@ class GAN(keras.Model):
                 "Call gan_helpers.data.normalize(images) first."
             )
 
-    def _discriminator_step(self, real_images, batch_size):
-        per_example = discriminator_step(
-            self.generator,
-            self.discriminator,
-            self.d_optimizer,
-            self.d_loss_fn,
-            real_images,
-            self.sample_latent(batch_size),
-        )
-        return ops.mean(per_example)
-
-    def _generator_step(self, batch_size):
-        per_example = generator_step(
-            self.generator,
-            self.discriminator,
-            self.g_optimizer,
-            self.g_loss_fn,
-            self.sample_latent(batch_size),
-        )
-        return ops.mean(per_example)
-
-    def _simultaneous_step(self, real_images, batch_size):
-        d_per_example, g_per_example = simultaneous_step(
-            self.generator,
-            self.discriminator,
-            self.d_optimizer,
-            self.g_optimizer,
-            self.d_loss_fn,
-            self.g_loss_fn,
-            real_images,
-            self.sample_latent(batch_size),
-        )
-        return ops.mean(d_per_example), ops.mean(g_per_example)
-
     def train_step(self, data):
         """One training step on a batch of real samples (``fit()`` calls it)."""
         real_images = data[0] if isinstance(data, (tuple, list)) else data
         self._check_batch(real_images)
         batch_size = ops.shape(real_images)[0]
+        return self._update(real_images, lambda: self.sample_latent(batch_size))
+
+    def _update(self, real, draw_generator_input):
+        """Updates both networks with the configured scheme and tracks the batch losses.
+
+        Args:
+            real: What the discriminator sees as real (a batch, or ``[images, labels]``).
+            draw_generator_input: Returns a fresh generator input on each call.
+        """
         if self.update == "alternating":
-            d_loss = self._discriminator_step(real_images, batch_size)
-            g_loss = self._generator_step(batch_size)
+            d_per_example = discriminator_step(
+                self.generator,
+                self.discriminator,
+                self.d_optimizer,
+                self.d_loss_fn,
+                real,
+                draw_generator_input(),
+            )
+            g_per_example = generator_step(
+                self.generator,
+                self.discriminator,
+                self.g_optimizer,
+                self.g_loss_fn,
+                draw_generator_input(),
+            )
         else:
-            d_loss, g_loss = self._simultaneous_step(real_images, batch_size)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+            d_per_example, g_per_example = simultaneous_step(
+                self.generator,
+                self.discriminator,
+                self.d_optimizer,
+                self.g_optimizer,
+                self.d_loss_fn,
+                self.g_loss_fn,
+                real,
+                draw_generator_input(),
+            )
+        self.d_loss_tracker.update_state(ops.mean(d_per_example))
+        self.g_loss_tracker.update_state(ops.mean(g_per_example))
         return {m.name: m.result() for m in self.metrics}

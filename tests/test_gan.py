@@ -2,8 +2,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras import ops
 
-from gan_helpers.gan import GAN
+from gan_helpers.gan import GAN, discriminator_step, generator_step, simultaneous_step
 from gan_helpers.models import (
     build_discriminator,
     build_generator,
@@ -32,7 +33,16 @@ def test_discriminator_step_changes_no_generator_weight():
     gan = _dcgan()
     g_before = snapshot(gan.generator.trainable_variables)
     d_before = snapshot(gan.discriminator.trainable_variables)
-    d_loss = gan._discriminator_step(_real_images(), 8)
+    d_loss = ops.mean(
+        discriminator_step(
+            gan.generator,
+            gan.discriminator,
+            gan.d_optimizer,
+            gan.d_loss_fn,
+            _real_images(),
+            gan.sample_latent(8),
+        )
+    )
     assert np.isfinite(float(d_loss))
     assert not any(_changed(g_before, snapshot(gan.generator.trainable_variables)))
     assert all(_changed(d_before, snapshot(gan.discriminator.trainable_variables)))
@@ -42,7 +52,11 @@ def test_generator_step_changes_no_discriminator_weight():
     gan = _dcgan()
     d_before = snapshot(gan.discriminator.variables)  # trainable and not
     g_before = snapshot(gan.generator.trainable_variables)
-    g_loss = gan._generator_step(8)
+    g_loss = ops.mean(
+        generator_step(
+            gan.generator, gan.discriminator, gan.g_optimizer, gan.g_loss_fn, gan.sample_latent(8)
+        )
+    )
     assert np.isfinite(float(g_loss))
     assert not any(_changed(d_before, snapshot(gan.discriminator.variables)))
     # every generator kernel moves (batch-norm betas/gammas too)
@@ -53,7 +67,19 @@ def test_simultaneous_step_moves_each_network_by_its_own_loss(make_toy_gan, ring
     gan = make_toy_gan(update="simultaneous")
     g_before = snapshot(gan.generator.trainable_variables)
     d_before = snapshot(gan.discriminator.trainable_variables)
-    d_loss, g_loss = gan._simultaneous_step(tf.constant(ring_points[:32]), 32)
+    d_loss, g_loss = (
+        ops.mean(loss)
+        for loss in simultaneous_step(
+            gan.generator,
+            gan.discriminator,
+            gan.d_optimizer,
+            gan.g_optimizer,
+            gan.d_loss_fn,
+            gan.g_loss_fn,
+            tf.constant(ring_points[:32]),
+            gan.sample_latent(32),
+        )
+    )
     assert np.isfinite(float(d_loss)) and np.isfinite(float(g_loss))
     assert all(_changed(g_before, snapshot(gan.generator.trainable_variables)))
     assert all(_changed(d_before, snapshot(gan.discriminator.trainable_variables)))
