@@ -242,10 +242,16 @@ def print_table(arch, batch_size, medians, compile_cost):
 
 
 def memory_of(name, arch, batch_size):
+    """Peak RSS in MiB of a fresh process that trains variant ``name`` for 10 steps.
+
+    ``name=None`` measures the baseline: a process that imports everything and loads the
+    digits but trains nothing, so each variant's own share is its peak minus the baseline.
+    """
+    train = f"t.make_variant({name!r},{arch!r},{batch_size},images).run(10);" if name else ""
     code = (
         "import resource, sys; sys.argv=['x'];"
         "import benchmarks.train_step as t;"
-        f"r=t.make_variant({name!r},{arch!r},{batch_size},t.real_images(4096)); r.run(10);"
+        f"images=t.real_images(4096);{train}"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     out = subprocess.run(
@@ -273,8 +279,11 @@ def main(argv=None):
         for batch_size in args.batch_size:
             if args.memory:
                 print(f"\narchitecture={arch}  batch_size={batch_size}  peak RSS (MiB)")
+                baseline = memory_of(None, arch, batch_size)
+                print(f"{'baseline':10s} {baseline:8.0f}  (imports and data, no training)")
                 for name in args.variants:
-                    print(f"{name:10s} {memory_of(name, arch, batch_size):8.0f}")
+                    peak = memory_of(name, arch, batch_size)
+                    print(f"{name:10s} {peak:8.0f}  {peak - baseline:+.0f}")
                 continue
             medians, compile_cost, overhead = measure(
                 arch, batch_size, args.variants, args.rounds, args.seconds
