@@ -241,18 +241,45 @@ def print_table(arch, batch_size, medians, compile_cost):
         print(f"{name:10s} {speed:9.0f} {compile_cost[name]:9.1f} {vs_a:>6s} {vs_b:>6s}")
 
 
-def memory_of(name, arch, batch_size):
-    """Peak RSS in MiB of a fresh process that trains variant ``name`` for 10 steps.
+def reset_peak_rss() -> bool:
+    """Restarts the kernel's peak-RSS counter of this process (Linux); False if unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
 
-    ``name=None`` measures the baseline: a process that imports everything and loads the
-    digits but trains nothing, so each variant's own share is its peak minus the baseline.
+
+def peak_rss_mib() -> float:
+    """Peak resident set of this process since the last reset (Linux ``VmHWM``), in MiB."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource  # not Linux: the peak since the process started
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB; bytes on macOS
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def memory_of(name, arch, batch_size):
+    """Peak RSS in MiB while a fresh process trains variant ``name`` for 10 steps.
+
+    The peak counter is reset after the imports and the data are loaded, so loading the
+    digits (a short spike) does not hide what training needs. ``name=None`` measures the
+    baseline: the same process, training nothing, so a variant's own share of memory is
+    its peak minus the baseline.
     """
     train = f"t.make_variant({name!r},{arch!r},{batch_size},images).run(10);" if name else ""
     code = (
-        "import resource, sys; sys.argv=['x'];"
+        "import sys; sys.argv=['x'];"
         "import benchmarks.train_step as t;"
-        f"images=t.real_images(4096);{train}"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "images=t.real_images(4096); import gc; gc.collect(); t.reset_peak_rss();"
+        f"{train}print(t.peak_rss_mib())"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -261,7 +288,7 @@ def memory_of(name, arch, batch_size):
         check=True,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
-    return int(out.stdout.strip().splitlines()[-1]) / 1024  # KiB -> MiB
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
@@ -280,7 +307,7 @@ def main(argv=None):
             if args.memory:
                 print(f"\narchitecture={arch}  batch_size={batch_size}  peak RSS (MiB)")
                 baseline = memory_of(None, arch, batch_size)
-                print(f"{'baseline':10s} {baseline:8.0f}  (imports and data, no training)")
+                print(f"{'baseline':10s} {baseline:8.0f}  (imports and data loaded, no training)")
                 for name in args.variants:
                     peak = memory_of(name, arch, batch_size)
                     print(f"{name:10s} {peak:8.0f}  {peak - baseline:+.0f}")
