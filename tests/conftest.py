@@ -24,6 +24,23 @@ def pytest_configure(config):
 
 
 @pytest.fixture
+def op_determinism():
+    """TensorFlow op determinism for one test, switched off again afterwards.
+
+    Left on, it would leak into later tests: Keras then silently turns ``jit_compile=True``
+    off, and the XLA test would no longer test XLA.
+    """
+    import tensorflow as tf
+    from tensorflow.python.framework import config  # the public API has no "disable"
+
+    was_enabled = config.is_op_determinism_enabled()
+    tf.config.experimental.enable_op_determinism()
+    yield
+    if not was_enabled:
+        config.disable_op_determinism()
+
+
+@pytest.fixture
 def ring_points():
     from gan_helpers.toy import make_ring
 
