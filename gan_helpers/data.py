@@ -280,7 +280,7 @@ def make_dataset(
     seed: int | None = None,
     drop_remainder: bool = True,
 ):
-    """Builds a shuffled, batched, prefetched ``tf.data.Dataset``.
+    """Builds a shuffled, batched, prefetched ``tf.data.Dataset`` (autotuning off).
 
     ``drop_remainder=True`` keeps every batch the same shape, so a compiled (and an
     XLA) training step is traced once instead of again for the last, smaller batch.
@@ -327,5 +327,10 @@ def make_dataset(
     dataset = tf.data.Dataset.from_tensor_slices(tensors)
     if shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(2)
+    # tf.data's autotuner has nothing to tune in this in-memory pipeline, and on the
+    # course's 2-core CPU some epochs stalled for ~5 s with it on (11 of 58 measured, none
+    # of 56 with it off; benchmarks/data_pipeline.py, results in benchmarks/README.md).
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)

@@ -155,3 +155,11 @@ def test_make_dataset_rejects_bad_input():
         data.make_dataset(images, 2.0)
     with pytest.raises(ValueError, match="4 images but 3 labels"):
         data.make_dataset(images, 2, labels=np.arange(3))
+
+
+def test_make_dataset_turns_tf_data_autotuning_off():
+    """Autotuning made some epochs stall ~5 s on a 2-core CPU (benchmarks/data_pipeline.py)."""
+    images = np.zeros((16, 28, 28), dtype=np.float32)
+    dataset = data.make_dataset(images, 4, seed=0)
+    assert dataset.options().autotune.enabled is False
+    assert [tuple(batch.shape) for batch in dataset] == [(4, 28, 28)] * 4
