@@ -329,8 +329,8 @@ def make_dataset(
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(2)
     # tf.data's autotuner has nothing to tune in this in-memory pipeline, and on the
-    # course's 2-core CPU some epochs stalled for ~5 s with it on (11 of 58 measured, none
-    # of 56 with it off; benchmarks/data_pipeline.py, results in benchmarks/README.md).
+    # course's 2-core CPU some epochs stalled for ~5 s with it on (13 of 60 measured, none
+    # of 50 with it off; benchmarks/data_pipeline.py, results in benchmarks/README.md).
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.with_options(options)
