@@ -1,12 +1,12 @@
 """Does the course DCGAN learn as well in mixed_bfloat16 as in float32?
 
     python benchmarks/precision_quality.py --epochs 15 --seeds 0 1
-    python benchmarks/precision_quality.py --real ../shared/data/mnist   # held-out test digits
 
 Trains the course DCGAN with each dtype policy and seed on the same digits, then scores
-5,000 samples against real held-out digits with the course classifier's features
-(Fréchet distance, classifier score, precision/recall). Prints each run, the mean per
-policy, and the real-vs-real floor, so "same quality within noise" can be judged.
+5,000 samples against the held-out MNIST test digits shipped in the package, with the
+course judge's features (Fréchet distance, classifier score, precision/recall). Prints
+each run, the mean per policy, and the real-vs-real floor, so "same quality within
+noise" can be judged.
 """
 
 from __future__ import annotations
@@ -49,21 +49,14 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1])
     parser.add_argument("--policies", nargs="*", default=["float32", "mixed_bfloat16"])
-    parser.add_argument("--real", help="folder or mnist.npz with the test split (held-out digits)")
-    parser.add_argument("--classifier", default="runs/benchmark_classifier.keras")
+    parser.add_argument("--classifier", default="runs/classifier.keras")
     parser.add_argument("--num-samples", type=int, default=5000)
     args = parser.parse_args(argv)
 
-    train_images, train_labels = data.load_mnist()
-    if args.real:
-        held_out, _ = data.load_mnist(args.real, split="test")
-    else:  # hold out 1,000 of the training digits
-        pick = np.random.default_rng(0).permutation(len(train_images))
-        held_out = train_images[pick[:1000]]
-        train_images, train_labels = train_images[pick[1000:]], train_labels[pick[1000:]]
+    train_images, _ = data.load_mnist()
+    held_out, _ = data.load_mnist_test()
     train_x, held_x = data.normalize(train_images), data.normalize(held_out)
-    keras.utils.set_random_seed(0)
-    net = classifier.load_or_train_classifier(args.classifier, train_x, train_labels)
+    net = classifier.load_or_train_course_classifier(args.classifier)
     rng = np.random.default_rng(1)
     order = rng.permutation(len(held_x))
     n = min(args.num_samples, len(held_x) // 2)

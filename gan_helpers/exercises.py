@@ -1,0 +1,454 @@
+"""Answer checks for the notebooks' exercises: right or wrong, without giving the answer away.
+
+Each notebook ends with exercises; where an answer can be checked, the notebook calls
+``check("NN.level", answer)``, for example ``check("03.core", answer)``. The check
+prints one line of feedback in Chinese and returns whether the answer is right. It
+never prints the expected value, and it computes that value from the course's own
+code where it can (so a change to a model cannot leave a stale answer behind). Worked
+solutions are in the notebooks, folded under "参考答案"; instructors find every answer
+in ``docs/workshop.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+NOT_ANSWERED = "还没有作答：把上面的 answer 改成你的答案，再运行这个单元。"
+
+_CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {}
+# Answers the tests feed to each check: every "right" one must pass, every "wrong" one fail.
+EXAMPLES: dict[str, dict[str, tuple]] = {}
+
+
+def _exercise(key: str, *, right: tuple = (), wrong: tuple = (), context: bool = False):
+    """Registers a check; ``right`` and ``wrong`` are answers for the tests (not shown).
+
+    A check with ``context=True`` needs objects from its notebook; the tests give it its own.
+    """
+
+    def register(function):
+        _CHECKS[key] = function
+        EXAMPLES[key] = {"right": right, "wrong": wrong, "context": context or None}
+        return function
+
+    return register
+
+
+def exercise_keys() -> list[str]:
+    """The exercises that have a check, e.g. ``["00.core", "03.core", ...]``.
+
+    Example:
+        >>> "03.core" in exercise_keys()
+        True
+    """
+    return sorted(_CHECKS)
+
+
+def check(exercise: str, answer: Any, **context: Any) -> bool:
+    """Prints whether ``answer`` to ``exercise`` is right and returns True if it is.
+
+    Args:
+        exercise: ``"NN.level"``: the notebook number and ``warmup``, ``core`` or
+            ``stretch``, as named in the notebook.
+        answer: The learner's answer; ``None`` means "not answered yet".
+        **context: Objects from the notebook that a check needs (named in the notebook).
+
+    Returns:
+        True for a right answer, False otherwise (including no answer).
+
+    Raises:
+        ValueError: If ``exercise`` has no check.
+
+    Example:
+        >>> check("07.core", None)
+        还没有作答：把上面的 answer 改成你的答案，再运行这个单元。
+        False
+    """
+    if exercise not in _CHECKS:
+        raise ValueError(
+            f"No check for exercise {exercise!r}; expected one of {exercise_keys()}. "
+            "Use the key written in the notebook's exercise cell."
+        )
+    if answer is None:
+        print(NOT_ANSWERED)
+        return False
+    try:
+        correct, feedback = _CHECKS[exercise](answer, **context)
+    except (TypeError, ValueError) as exc:
+        correct, feedback = (
+            False,
+            f"答案的格式不对（{type(exc).__name__}: {exc}）。再看看题目要求的格式。",
+        )
+    print(("正确！" if correct else "还不对。") + feedback)
+    return bool(correct)
+
+
+def _close(value, expected, tolerance: float) -> bool:
+    value = np.asarray(value, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    return value.shape == expected.shape and bool(np.all(np.abs(value - expected) <= tolerance))
+
+
+# Each notebook's checks live in its own section below, in notebook order.
+
+
+# ---------------------------------------------------------------- 00 课程导览
+@_exercise("00.core", right=(627_200,), wrong=(627_300, 6_272, 784_641, 633_472, 12_800))
+def _dense_parameters(answer) -> tuple[bool, str]:
+    from gan_helpers.models import build_generator
+
+    expected = build_generator(100).layers[0].count_params()
+    if float(answer) == expected:
+        return True, "没有偏置的全连接层：输入维数 × 输出维数。"
+    return False, "没有偏置的全连接层有“输入维数 × 输出维数”个参数；输出维数是 7 × 7 × 128。"
+
+
+def _multiply_adds(model) -> int:
+    """Multiply-adds of one image through the Conv2D and Dense layers of ``model``."""
+    total = 0
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None:  # a Conv2D kernel is used once per output position
+            positions = int(np.prod(layer.output.shape[1:-1]))
+            total += positions * int(np.prod(kernel.shape))
+    return total
+
+
+@_exercise(
+    "00.stretch",
+    right=((110_656, 17.6), (110_656, 17.59), [110_656, 18.0]),
+    wrong=((110_656, 1.8), (110_656, 30.0), (249_217, 17.6), (110_656, 4.0), (-110_656, 17.6)),
+)
+def _discriminator_costs(answer) -> tuple[bool, str]:
+    from gan_helpers.models import build_article_discriminator, build_discriminator
+
+    difference, ratio = (float(value) for value in answer)
+    course, article = build_discriminator(), build_article_discriminator()
+    expected_ratio = _multiply_adds(article) / _multiply_adds(course)
+    if difference != article.count_params() - course.count_params():
+        return False, "参数之差不对：用第 5 节表里两个判别器的参数量相减（原文的减课程的）。"
+    if not abs(ratio - expected_ratio) <= 1.0:
+        return False, (
+            "参数之差对了，乘加之比还不对：逐层套用提示里的公式。课程判别器两层卷积的输出"
+            "是 14×14 和 7×7（步长 2），原文的两层都在 28×28 上；卷积核的大小也不同。"
+        )
+    return True, "参数只差两倍左右，乘加却差十几倍：训练速度看的是计算量。"
+
+
+# ---------------------------------------------------------------- 01 发展背景
+# Years of the six lettered events, as in notebook 01's MILESTONES table (the year of the
+# first arXiv version; the State Council plan: the year it was issued).
+_EVENT_YEARS = {"A": 2022, "B": 2014, "C": 2017, "D": 2024, "E": 2020, "F": 2018}
+
+
+@_exercise(
+    "01.core",
+    right=(["B", "C", "F", "E", "A", "D"], ("b", "c", "f", "e", "a", "d"), "BCFEAD"),
+    wrong=(
+        ["A", "B", "C", "D", "E", "F"],
+        ["B", "C", "E", "F", "A", "D"],
+        ["B", "F", "C", "E", "A", "D"],
+        ["D", "A", "E", "F", "C", "B"],
+        ["B", "C", "F", "E", "A"],
+        ["B", "C", "F", "E", "A", "D", "D"],
+    ),
+)
+def _milestone_order(answer) -> tuple[bool, str]:
+    letters = [str(letter).strip().upper() for letter in answer]
+    letters = [letter for letter in letters if letter not in {"", ","}]
+    if sorted(letters) != sorted(_EVENT_YEARS):
+        return False, '需要 A–F 六个字母各出现一次，写成列表，例如 ["A", "B", ...]。'
+    if letters == sorted(_EVENT_YEARS, key=_EVENT_YEARS.get):
+        return True, "GAN 之后六年才有 DDPM；中国公司的图像、视频大模型都在扩散模型之后。"
+    if letters == sorted(_EVENT_YEARS, key=_EVENT_YEARS.get, reverse=True):
+        return False, "顺序反了：要从最早排到最晚。"
+    return False, "顺序不对：对照第 4 节 MILESTONES 里的年份（arXiv 首次公开的年份）再排一次。"
+
+
+# ---------------------------------------------------------------- 02 核心概念
+_FAMILIES = ("gan", "vae", "flow", "diffusion", "autoregressive")
+
+
+@_exercise(
+    "02.core",
+    right=({"flow", "autoregressive"}, ["autoregressive", "flow"], {"Flow", "Autoregressive"}),
+    wrong=(
+        {"autoregressive"},
+        {"flow"},
+        {"flow", "autoregressive", "diffusion"},
+        {"VAE", "flow", "autoregressive"},
+        {"GAN", "VAE", "flow", "diffusion", "autoregressive"},
+        {"diffusion"},
+        set(),
+    ),
+)
+def _exact_likelihood_training(answer) -> tuple[bool, str]:
+    if isinstance(answer, str):
+        answer = {answer}
+    chosen = {str(name).strip().lower() for name in answer}
+    if unknown := sorted(chosen - set(_FAMILIES)):
+        return False, (
+            f'只能从 "GAN"、"VAE"、"flow"、"diffusion"、"autoregressive" 中选；{unknown} 不在其中。'
+        )
+    if chosen == {"flow", "autoregressive"}:
+        return True, "这两类都能把 log p(x) 精确地写出来，训练就是直接最大化它。"
+    if "diffusion" in chosen:
+        return False, (
+            "扩散模型训练时优化的是似然的下界（实践中是预测噪声的均方误差）；"
+            "概率流 ODE 是训练之后计算似然的办法，不是训练目标。"
+        )
+    if chosen & {"gan", "vae"}:
+        return False, "GAN 没有似然可以优化，VAE 优化的是下界（ELBO），都不算。"
+    return False, "还不全：再看第 5 节表中“优化什么”一行，哪几列写的是精确的对数似然？"
+
+
+# ---------------------------------------------------------------- 03 核心算法
+@_exercise("03.core", right=(-0.0067, -0.00669), wrong=(0.0067, -0.9933, -0.5, 0.0))
+def _minimax_gradient(answer) -> tuple[bool, str]:
+    expected = -1.0 / (1.0 + np.exp(5.0))  # d/dl [-softplus(l)] = -sigmoid(l) at l = -5
+    if _close(float(answer), expected, 5e-4):
+        return True, "判别器占上风时，minimax 损失几乎不给生成器信号。"
+    return False, "minimax 损失是 −softplus(l)，softplus 的导数是 sigmoid；注意符号。"
+
+
+# ---------------------------------------------------------------- 04 数学模型
+def _discrete_kl(p, q) -> float:
+    keep = p > 0
+    return float(np.sum(p[keep] * np.log(p[keep] / q[keep])))
+
+
+@_exercise("04.warmup", right=(0.3466, 0.34657), wrong=(0.6931, 0.5, 0.1733, 0.0))
+def _jsd_of_two_discrete(answer) -> tuple[bool, str]:
+    p, q = np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])
+    m = (p + q) / 2
+    expected = 0.5 * _discrete_kl(p, m) + 0.5 * _discrete_kl(q, m)
+    if _close(float(answer), expected, 1e-3):
+        return True, "P 和 Q 各有一半概率落在对方为 0 的取值上，JSD 介于 0 和 log 2 之间。"
+    return False, (
+        "JSD(P ‖ Q) = ½·KL(P ‖ M) + ½·KL(Q ‖ M)，M = (P + Q) / 2；"
+        "KL 只对 P > 0 的项求和，用自然对数，别忘了两个 ½。"
+    )
+
+
+@_exercise("04.core", right=(2 / 3, 0.6667, 0.667), wrong=(0.5, 1 / 3, 1.0, 0.0))
+def _optimal_discriminator_uniform(answer) -> tuple[bool, str]:
+    p_data, p_g = 1.0, 0.5  # densities of U[0, 1] and U[0, 2] at x = 0.5
+    expected = p_data / (p_data + p_g)
+    if _close(float(answer), expected, 1e-3):
+        return True, "在两个分布都有密度的地方，D* 只取决于两个密度之比。"
+    return False, "先写出两个均匀分布在 x = 0.5 处的密度（注意 p_g 的区间更长），再代入 D* 的公式。"
+
+
+def _gaussian_kl(mean_1, std_1, mean_2, std_2) -> float:
+    """KL(N(mean_1, std_1**2) || N(mean_2, std_2**2)) in closed form."""
+    return float(np.log(std_2 / std_1) + (std_1**2 + (mean_1 - mean_2) ** 2) / (2 * std_2**2) - 0.5)
+
+
+@_exercise(
+    "04.stretch",
+    right=((0.4431, 1.3069), (0.4431, 1.3066), [0.44315, 1.30663]),
+    wrong=((1.3069, 0.4431), (0.4431, 0.4431), (0.5, 1.5), (0.4431,), (0.1282, 0.1282)),
+)
+def _kl_is_not_symmetric(answer) -> tuple[bool, str]:
+    expected = (_gaussian_kl(0.0, 1.0, 1.0, 2.0), _gaussian_kl(1.0, 2.0, 0.0, 1.0))
+    values = np.asarray(answer, dtype=np.float64)
+    if values.shape != (2,):
+        return False, "要填两个数：kl_answer = (KL_pq, KL_qp)。"
+    if _close(values, expected, 1e-3):
+        return True, "两个方向的 KL 不相等：KL 散度不对称。"
+    if _close(values[::-1], expected, 1e-3):
+        return False, "两个数的顺序反了：第一个是 KL(N(0, 1) ‖ N(1, 2²))。"
+    return False, "用提示里的闭式解核对：N(1, 2²) 的标准差是 2、方差是 4，别把两者弄混。"
+
+
+# ---------------------------------------------------------------- 05 DCGAN 实战
+@_exercise("05.core", right=(3.2, 3.21), wrong=(38.4, 0.3125, 937, 3000, 1.0))
+def _passes_online(answer) -> tuple[bool, str]:
+    from gan_helpers import recipe
+
+    expected = recipe.TRAIN_STEPS * recipe.BATCH_SIZE / 60_000
+    if _close(float(answer), expected, 0.02):
+        return True, "同样的步数，数据多了只是每张图片被看到的次数少了，等待的时间不变。"
+    return False, "一共看过的图片数是“步数 × 每批张数”，再除以数据集的大小。"
+
+
+# ---------------------------------------------------------------- 06 如何评估 GAN
+@_exercise("06.warmup", right=(2.0, 2), wrong=(1.0, 0.5, 10.0, 0.693))
+def _two_class_score(answer) -> tuple[bool, str]:
+    from gan_helpers.metrics import classifier_score
+
+    expected = classifier_score(np.eye(10)[[0, 1] * 5])
+    if _close(float(answer), expected, 0.01):
+        return True, "得分等于 exp(熵)：两个类各占一半，熵是 log 2。"
+    return False, "每张图片的 KL(p(y|x) ‖ p(y)) 都是 −log p(y = 它的类)；p(y) 在两个类上各是多少？"
+
+
+@_exercise("06.core", context=True)
+def _noise_fd(answer, *, generator, classifier, held_out, num_images) -> tuple[bool, str]:
+    from gan_helpers.evaluation import make_groups
+
+    answer = [float(value) for value in answer]
+    if len(answer) != 3:
+        return False, "需要三个数：σ = 0.1、0.3、0.5 各一个 FD，按这个顺序。"
+    expected = []
+    for sigma in (0.1, 0.3, 0.5):
+        reference, groups = make_groups(generator, classifier, held_out, num_images, sigma, 0)
+        expected.append(_frechet(reference, groups["noised"][0]))
+    if all(abs(a - e) <= 0.02 * e + 0.05 for a, e in zip(answer, expected)):
+        return True, "噪声越大，加噪声数字的特征离真实数字越远，FD 越大。"
+    if not all(a < b for a, b in zip(answer, answer[1:])):
+        return False, "FD 应该随 σ 增大；检查顺序，以及每次是否换了 noise_std。"
+    return (
+        False,
+        "数值对不上：用 make_groups(..., sigma, seed=0)，比较参考集和 groups['noised'] 的特征。",
+    )
+
+
+def _frechet(features_a, features_b) -> float:
+    from gan_helpers.metrics import frechet_distance
+
+    return frechet_distance(features_a, features_b)
+
+
+# ---------------------------------------------------------------- 07 训练稳定性
+@_exercise("07.core", right=(12.5,), wrong=(25.0, 5.0, 2.5, 6.25, 3.5))
+def _r1_penalty(answer) -> tuple[bool, str]:
+    gradient = np.array([3.0, 4.0])
+    expected = 1.0 / 2 * float(gradient @ gradient)
+    if _close(float(answer), expected, 1e-6):
+        return True, "R1 惩罚是 γ/2 乘梯度范数的平方。"
+    return False, "R1 惩罚是 γ/2 · ‖∇ₓD(x)‖²：别忘了 1/2 和平方。"
+
+
+# ---------------------------------------------------------------- 08 实际应用
+@_exercise("08.warmup", right=("B", "b", " B "), wrong=("A", "C", "a", "c"))
+def _blind_discriminator(answer) -> tuple[bool, str]:
+    choice = str(answer).strip().upper()
+    if choice not in {"A", "B", "C"}:
+        return False, "从 A、B、C 中选一个字母。"
+    right = chr(ord("A") + 1)
+    if choice == right:
+        return True, "生成器学什么，取决于判别器惩罚什么：看不到标签，就不会因为画错数字受罚。"
+    return False, "想想一张画得很好的 3 配上标签 7，看不到标签的判别器会怎么判。"
+
+
+_EMBEDDING_KEYS = ("generator_embedding", "discriminator_embedding")
+
+
+@_exercise(
+    "08.core",
+    right=(
+        {"generator_embedding": 500, "discriminator_embedding": 7840},
+        {"generator_embedding": 500.0, "discriminator_embedding": 7_840},
+    ),
+    wrong=(
+        {"generator_embedding": 50, "discriminator_embedding": 784},
+        {"generator_embedding": 510, "discriminator_embedding": 7850},
+        {"generator_embedding": 7840, "discriminator_embedding": 500},
+        {"generator_embedding": 500, "discriminator_embedding": 784},
+        {"generator_embedding": 1000, "discriminator_embedding": 15680},
+        {"generator_embedding": 500},
+        [500, 7840],
+    ),
+)
+def _embedding_sizes(answer) -> tuple[bool, str]:
+    from gan_helpers.conditional import (
+        build_conditional_discriminator,
+        build_conditional_generator,
+    )
+
+    if not isinstance(answer, dict) or set(answer) != set(_EMBEDDING_KEYS):
+        return False, (
+            "answer_core 要写成有两个键的字典："
+            '{"generator_embedding": 整数, "discriminator_embedding": 整数}。'
+        )
+
+    def embedding(network):
+        return next(w for w in network.weights if "embedding" in w.path).numpy().size
+
+    expected = {
+        "generator_embedding": embedding(build_conditional_generator()),
+        "discriminator_embedding": embedding(build_conditional_discriminator()),
+    }
+    got = {key: float(answer[key]) for key in _EMBEDDING_KEYS}
+    if got == expected:
+        return True, "嵌入层就是一张“类别数 × 嵌入维数”的查找表，没有偏置。"
+    wrong = [key for key in _EMBEDDING_KEYS if got[key] != expected[key]]
+    return False, f"{'、'.join(wrong)} 不对：每个类别一行，每行的长度是嵌入维数。"
+
+
+# ---------------------------------------------------------------- 09 总结
+_REFERENCE_LETTERS = "ABCDEF"
+
+
+def _letters(answer) -> set[str]:
+    """``{"B", "D"}``, ``["b", "d"]`` or ``"B, D"`` -> ``{"B", "D"}``."""
+    if isinstance(answer, str):
+        answer = [c for c in answer if c not in " ,，、;"]
+    letters = {str(item).strip().upper() for item in answer}
+    unknown = sorted(letters - set(_REFERENCE_LETTERS))
+    if unknown:
+        raise ValueError(f"{unknown} are not among the letters {_REFERENCE_LETTERS}")
+    return letters
+
+
+@_exercise(
+    "09.core",
+    right=({"B", "D"}, ["D", "B"], {"b", "d"}, "B, D"),
+    wrong=({"B"}, {"D"}, {"A", "B", "D"}, {"B", "D", "F"}, {"A"}, set(), "BDE"),
+)
+def _fabricated_references(answer) -> tuple[bool, str]:
+    # B and D: the two references that notebook 09's section 4 marks 查无此文.
+    if _letters(answer) == {"B", "D"}:
+        return True, "这两篇在任何文献库里都找不到，作者名单也是拼凑的。"
+    return False, (
+        "至少有一个字母选多了或漏了。逐条对照第 4 节的表：能找到 arXiv 摘要页或会议论文集的"
+        "是真的；标题写错、但论文本身存在的不算编造。"
+    )
+
+
+@_exercise("09.stretch", right=(9.9951, 9.995, 9.9955), wrong=(10.0, 9.99, 9.95, 9.57, 8.69))
+def _score_at_ten_thousand(answer) -> tuple[bool, str]:
+    rng = np.random.default_rng(0)
+    scores = []
+    for _ in range(200):  # perfect_classifier_score(10_000, 10, rng), as in notebook 09
+        p_y = np.bincount(rng.integers(10, size=10_000), minlength=10) / 10_000
+        p_y = p_y[p_y > 0]
+        scores.append(np.exp(-np.sum(p_y * np.log(p_y))))
+    if _close(float(answer), np.mean(scores), 0.003):
+        return True, "N 越大，标签的经验分布越均匀，得分越接近上限，但永远到不了。"
+    return False, (
+        "用 perfect_classifier_score(10_000, 10, rng) 重复 NUM_REPEATS 次取平均，保留 4 位小数；"
+        "上限只在 N 趋于无穷时达到。"
+    )
+
+
+# ---------------------------------------------------------------- 10 附录
+@_exercise("10.warmup", right=(4,), wrong=(2, 3, 5, 6))
+def _tracing_count(answer) -> tuple[bool, str]:
+    import tensorflow as tf
+
+    @tf.function
+    def f(x, lr):
+        return tf.reduce_sum(x) * lr
+
+    calls = [((256, 2), 0.1), ((256, 2), 0.1), ((100, 2), 0.1), ((256, 2), 0.2)]
+    calls += [((256, 2), tf.constant(0.3)), ((256, 2), tf.constant(0.4))]
+    for shape, lr in calls:
+        f(tf.ones(shape), lr)
+    if float(answer) == f.experimental_get_tracing_count():
+        return True, "新的形状、没见过的 Python 数、第一次出现的张量签名，各追踪一次。"
+    return False, "逐个调用想一想：x 的形状见过吗？Python 数看的是值本身，张量只看形状和类型。"
+
+
+@_exercise("10.core", right=(0.375, 3 / 8), wrong=(1.5, 12.0, 3.0, 0.09375))
+def _replica_average(answer) -> tuple[bool, str]:
+    loss_sum, replicas, per_replica = 12.0, 4, 8
+    if _close(float(answer), loss_sum / (replicas * per_replica), 1e-6):
+        return True, "除以全局批大小，各副本的结果相加才是全局平均。"
+    if _close(float(answer), loss_sum / per_replica, 1e-6):
+        return False, "这是本副本自己的平均；几个副本相加会把损失放大副本数倍。"
+    return False, "它把本副本的逐样本损失求和，再除以全局批大小（本副本的样本数 × 副本数）。"
