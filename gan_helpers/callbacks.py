@@ -1,4 +1,7 @@
-"""Callbacks for ``GAN.fit``: a monitor that draws images from fixed latent vectors.
+"""Callbacks for ``GAN.fit``: an image monitor and a stop on NaN or infinite losses.
+
+``ImageMonitor`` draws images from fixed latent vectors; ``StopOnNonFiniteLoss`` stops
+training at the first batch whose losses are NaN or infinite.
 
 For resumable training use Keras' own ``keras.callbacks.BackupAndRestore``: it saves
 both networks, both optimizers' state, the latent-vector seed state and the epoch
@@ -8,11 +11,13 @@ one does).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from gan_helpers.data import denormalize
 from gan_helpers.plotting import show_images
 
 
@@ -75,9 +80,9 @@ class ImageMonitor(keras.callbacks.Callback):
             images = self.model.generator([self.latent_vectors, labels], training=False)[0]
         else:
             images = self.model.generator(self.latent_vectors, training=False)
-        images = np.asarray(images)
-        self.grids[epoch + 1] = np.clip(np.round((images + 1) * 127.5), 0, 255).astype(np.uint8)
-        fig = show_images(images, title=f"epoch {epoch + 1}")
+        pixels = denormalize(images)  # [-1, 1] -> uint8 [0, 255], the range stated below
+        self.grids[epoch + 1] = pixels
+        fig = show_images(pixels, title=f"epoch {epoch + 1}", value_range=(0, 255))
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
             fig.savefig(self.directory / f"epoch_{epoch + 1:03d}.png", dpi=80)
@@ -85,3 +90,43 @@ class ImageMonitor(keras.callbacks.Callback):
             from IPython.display import display
 
             display(fig)
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stops training after the first batch whose logged losses are NaN or infinite.
+
+    ``keras.callbacks.TerminateOnNaN`` watches only the ``loss`` entry, which a GAN does
+    not log; this callback checks every entry (``d_loss``, ``g_loss``, ...). Weights
+    updated by a non-finite loss are garbage, so do not save them: check
+    :attr:`stopped_at` after ``fit()`` returns.
+
+    Attributes:
+        stopped_at: ``None``, or ``(epoch, batch, logs)`` of the first non-finite batch
+            (0-based indices, as Keras passes them). Reset at the start of every ``fit()``.
+
+    Example:
+        >>> guard = StopOnNonFiniteLoss()
+        >>> gan.fit(dataset, epochs=3, callbacks=[guard])  # doctest: +SKIP
+        >>> guard.stopped_at is None  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.stopped_at = None
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        """Forgets a stop recorded by an earlier ``fit()``."""
+        self.stopped_at = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Remembers the epoch, for :attr:`stopped_at`."""
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        """Stops training if any logged value of this batch is NaN or infinite."""
+        values = {name: float(value) for name, value in (logs or {}).items()}
+        if self.stopped_at is None and not all(map(math.isfinite, values.values())):
+            self.stopped_at = (self._epoch, batch, values)
+            self.model.stop_training = True

@@ -12,9 +12,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from gan_helpers.data import IMAGE_SHAPE
 from gan_helpers.gan import GAN
-
-IMAGE_SHAPE = (28, 28, 1)
 
 
 def build_conditional_generator(latent_dim: int = 100, num_classes: int = 10) -> keras.Model:

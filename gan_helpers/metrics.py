@@ -4,20 +4,18 @@ Image metrics use the small CNN of :mod:`gan_helpers.classifier` instead of Ince
 so nothing is downloaded: the classifier score (an Inception-score analogue), the Fréchet distance
 (FID analogue), the kernel distance (KID analogue), k-NN precision and recall, and a
 histogram of predicted classes. Their values depend on this network and on the number
-of samples, so compare them only within the course and at equal N. Two 2-D metrics
-complement :func:`gan_helpers.toy.mode_coverage`. TensorFlow is imported lazily, so
-the 2-D metrics load fast.
+of samples, so compare them only within the course and at equal N. For 2-D samples,
+:func:`grid_js_divergence` gives GAN Lab's divergence curve (drawn by notebook 07's
+playground), beside :func:`gan_helpers.toy.mode_coverage`. Every function takes NumPy
+arrays (features, probabilities or points) and the module imports only NumPy, not
+TensorFlow: compute the features first with :func:`gan_helpers.classifier.classifier_outputs`.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    pass
 
 NUM_CLASSES = 10
 
@@ -242,36 +240,6 @@ def precision_recall(
     return precision, recall
 
 
-def reverse_kl_to_uniform(counts: np.ndarray) -> float:
-    """KL(q || uniform) of the captured-mode histogram q, in nats: log K - entropy(q).
-
-    ``counts`` holds the high-quality samples per mode (``mode_coverage(...).counts``),
-    K = ``len(counts)``. Modes with no samples contribute 0 (0 log 0 = 0), so dropping
-    modes raises the value only by concentrating q: 0 for equal counts on all modes,
-    log(K / c) for equal counts on c modes, log K with everything on one mode.
-
-    Raises:
-        ValueError: If all counts are 0 (no high-quality sample: q is undefined).
-
-    Example:
-        >>> round(reverse_kl_to_uniform(np.array([10, 0, 0, 0])), 4)  # log 4
-        1.3863
-    """
-    counts = np.asarray(counts)
-    if counts.ndim != 1 or len(counts) == 0 or np.any(counts < 0):
-        raise ValueError(
-            f"reverse_kl_to_uniform got counts {counts!r}; expected a 1-D array of "
-            "non-negative counts per mode, e.g. mode_coverage(samples, mixture).counts."
-        )
-    if counts.sum() == 0:
-        raise ValueError(
-            "reverse_kl_to_uniform got only zero counts: no sample is high quality, so the "
-            "histogram is undefined. Report modes_captured = 0 instead."
-        )
-    q = counts[counts > 0] / counts.sum()
-    return float(np.sum(q * np.log(q * len(counts))))
-
-
 def _grid_histogram(samples, limits, bins: int) -> np.ndarray:
     clipped = np.clip(samples, limits[0], limits[1])
     counts, _, _ = np.histogram2d(clipped[:, 0], clipped[:, 1], bins=bins, range=[limits] * 2)
@@ -303,9 +271,11 @@ def grid_js_divergence(
         eps: Added to every cell's share before renormalising.
 
     Example:
-        >>> ring = make_ring()
-        >>> grid_js_divergence(ring.sample(1000, seed=0), ring.sample(1000, seed=0))
+        >>> points = np.random.default_rng(0).normal(size=(1000, 2))
+        >>> grid_js_divergence(points, points)
         0.0
+        >>> round(grid_js_divergence(points, points + 100, eps=0), 4)  # disjoint: log 2
+        0.6931
     """
     real, fake = np.asarray(real_samples, np.float64), np.asarray(fake_samples, np.float64)
     for points in (real, fake):

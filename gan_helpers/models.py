@@ -8,10 +8,15 @@ for mixed precision (Keras mixed-precision guide).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import keras
 from keras import layers
 
-IMAGE_SHAPE = (28, 28, 1)
+from gan_helpers.data import IMAGE_SHAPE
+
+GENERATOR_FILE = "generator.keras"  # what ``python -m gan_helpers.train`` saves
 
 
 def _check_dim(value, name: str) -> int:
@@ -138,35 +143,135 @@ def build_article_discriminator(logits: bool = True) -> keras.Model:
     )
 
 
-def build_mlp_generator(latent_dim: int = 8, hidden: int = 128, depth: int = 3) -> keras.Model:
+def _mlp_dense(units: int, seeds, index: int, **kwargs) -> layers.Dense:
+    """Dense layer ``index`` of an MLP; with ``seeds``, its kernel comes from ``seeds[index]``."""
+    if seeds is not None:
+        kwargs["kernel_initializer"] = keras.initializers.GlorotUniform(seed=seeds[index])
+    return layers.Dense(units, **kwargs)
+
+
+def _check_mlp(hidden, depth, seeds) -> None:
+    _check_dim(hidden, "hidden")
+    _check_dim(depth, "depth")
+    if seeds is not None:
+        seeds = list(seeds)
+        if len(seeds) != depth + 1 or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in seeds
+        ):
+            raise ValueError(
+                f"seeds={seeds!r} does not fit depth={depth}; expected {depth + 1} ints, one per "
+                "Dense layer from input to output, or None to use Keras' global seed."
+            )
+
+
+def build_mlp_generator(
+    latent_dim: int = 8, hidden: int = 128, depth: int = 3, *, seeds: list[int] | None = None
+) -> keras.Model:
     """A small MLP generator for 2-D toy data: ``(batch, latent_dim)`` -> ``(batch, 2)``.
 
     ``depth`` hidden ReLU layers of ``hidden`` units, then a linear 2-D output.
     With the defaults it has 34,434 parameters.
+
+    Args:
+        latent_dim: Size of the latent vector z.
+        hidden: Units per hidden layer.
+        depth: Number of hidden layers.
+        seeds: ``depth + 1`` ints, one per Dense layer from input to output: each
+            kernel is drawn by ``GlorotUniform(seed)`` without touching global random
+            state. ``None`` draws from Keras' global seed (``keras.utils.set_random_seed``).
 
     Example:
         >>> build_mlp_generator().output_shape
         (None, 2)
     """
     latent_dim = _check_dim(latent_dim, "latent_dim")
+    _check_mlp(hidden, depth, seeds)
     stack = [keras.Input(shape=(latent_dim,))]
-    stack += [layers.Dense(_check_dim(hidden, "hidden"), activation="relu") for _ in range(depth)]
-    stack.append(layers.Dense(2, dtype="float32"))
+    stack += [_mlp_dense(hidden, seeds, i, activation="relu") for i in range(depth)]
+    stack.append(_mlp_dense(2, seeds, depth, dtype="float32"))
     return keras.Sequential(stack, name="generator")
 
 
-def build_mlp_discriminator(hidden: int = 128, depth: int = 3) -> keras.Model:
-    """A small MLP discriminator for 2-D toy data: ``(batch, 2)`` -> ``(batch, 1)`` logits.
+def build_mlp_discriminator(
+    hidden: int = 128,
+    depth: int = 3,
+    *,
+    pack: int = 1,
+    spectral_norm: bool = False,
+    seeds: list[int] | None = None,
+) -> keras.Model:
+    """A small MLP discriminator for 2-D toy data: ``(batch, 2 * pack)`` -> ``(batch, 1)`` logits.
 
     ``depth`` hidden LeakyReLU(0.2) layers of ``hidden`` units. With the defaults it
     has 33,537 parameters.
 
+    Args:
+        hidden: Units per hidden layer.
+        depth: Number of hidden layers.
+        pack: PacGAN's m (Lin et al., 2018): D scores ``pack`` samples at once, given
+            side by side as one row of ``2 * pack`` numbers.
+        spectral_norm: Wrap every Dense layer in ``keras.layers.SpectralNormalization``
+            (Miyato et al., 2018). Each wrapper adds a non-trainable vector u, drawn
+            from Keras' global seed (the layer takes no seed).
+        seeds: As for :func:`build_mlp_generator`.
+
     Example:
         >>> build_mlp_discriminator().output_shape
         (None, 1)
+        >>> build_mlp_discriminator(pack=2).input_shape
+        (None, 4)
     """
-    stack = [keras.Input(shape=(2,))]
-    for _ in range(depth):
-        stack += [layers.Dense(_check_dim(hidden, "hidden")), layers.LeakyReLU(negative_slope=0.2)]
-    stack.append(layers.Dense(1, dtype="float32"))
+    _check_mlp(hidden, depth, seeds)
+    pack = _check_dim(pack, "pack")
+
+    def wrap(layer):
+        return layers.SpectralNormalization(layer) if spectral_norm else layer
+
+    stack = [keras.Input(shape=(2 * pack,))]
+    for i in range(depth):
+        stack += [wrap(_mlp_dense(hidden, seeds, i)), layers.LeakyReLU(negative_slope=0.2)]
+    stack.append(wrap(_mlp_dense(1, seeds, depth, dtype="float32")))
     return keras.Sequential(stack, name="discriminator")
+
+
+def load_generator(path: str | os.PathLike, latent_dim: int | None = None) -> keras.Model:
+    """Loads a generator saved in Keras' ``.keras`` format (``generator.save(...)``).
+
+    This is also how to load what ``python -m gan_helpers.train`` trained: pass its
+    output folder, which holds ``generator.keras``.
+
+    Args:
+        path: The ``.keras`` file, or a training folder that holds ``generator.keras``.
+        latent_dim: If given, check that the generator takes vectors of this size.
+
+    Returns:
+        The generator, a ``keras.Model``.
+
+    Raises:
+        FileNotFoundError: If there is no such file.
+        ValueError: If the file is corrupt or ``latent_dim`` does not match.
+
+    Example:
+        >>> generator = load_generator("runs/dcgan")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / GENERATOR_FILE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"No generator at {path}. Train one with `python -m gan_helpers.train --output "
+            f"{path.parent}` or fix the path."
+        )
+    try:
+        generator = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # zipfile, h5py and Keras raise many types for a damaged file
+        raise ValueError(
+            f"Could not load the generator {path} ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the file is corrupt or not a Keras model. Train it again."
+        ) from exc
+    if latent_dim is not None and generator.input_shape[-1] != latent_dim:
+        raise ValueError(
+            f"The generator in {path} takes latent vectors of size {generator.input_shape[-1]}, "
+            f"not latent_dim={latent_dim}; set latent_dim to {generator.input_shape[-1]}."
+        )
+    return generator

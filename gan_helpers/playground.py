@@ -3,7 +3,9 @@
 :class:`Playground` builds ipywidgets controls (distribution, loss, learning rates,
 D and G steps per round, rounds per redraw, play / pause, single step, reset) around a
 :class:`~gan_helpers.stabilize.ToyGAN` and draws with :func:`plot_playground` into an
-``Output`` widget. It uses only widgets present in ipywidgets 7.7 (Colab) and 8
+``Output`` widget. A round is the experiment's round (``ToyGAN.train``), and the
+history is the experiment's (:func:`~gan_helpers.stabilize.record_evaluation`),
+evaluated after every round. It uses only widgets present in ipywidgets 7.7 (Colab) and 8
 (JupyterLab 4), and every callback can be called from Python, so it is testable
 without a browser.
 """
@@ -15,18 +17,25 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from gan_helpers.stabilize import LOSSES, ToyGAN, ToyGANConfig, g_losses
-from gan_helpers.toy import GaussianMixture2D, make_grid, make_ring, mode_coverage
+from gan_helpers.stabilize import (
+    LOSSES,
+    RETUNABLE,
+    ToyGAN,
+    ToyGANConfig,
+    new_history,
+    record_evaluation,
+)
+from gan_helpers.toy import GaussianMixture2D, make_grid, make_ring
 
 MIXTURES = {"ring": make_ring, "grid": make_grid}
-HISTORY_KEYS = ("step", "d_loss", "g_loss", "modes", "high_quality")
 
 
 def discriminator_values(gan: ToyGAN, points) -> np.ndarray:
     """sigmoid(D(x)) at ``(n, 2)`` points, the heat-map's values (needs ``pack == 1``).
 
     Example:
-        >>> discriminator_values(ToyGAN(ToyGANConfig(), make_ring()), np.zeros((3, 2))).shape
+        >>> gan = ToyGAN(ToyGANConfig(hidden=16, batch_size=32), make_ring())
+        >>> discriminator_values(gan, np.zeros((3, 2))).shape
         (3,)
     """
     if gan.config.pack != 1:
@@ -39,14 +48,14 @@ def generator_arrows(gan: ToyGAN, points) -> np.ndarray:
     """-grad_x L_G at ``(n, 2)`` fake samples: where G's loss pushes each of them.
 
     Example:
-        >>> generator_arrows(ToyGAN(ToyGANConfig(), make_ring()), np.zeros((4, 2))).shape
+        >>> gan = ToyGAN(ToyGANConfig(hidden=16, batch_size=32), make_ring())
+        >>> generator_arrows(gan, np.zeros((4, 2))).shape
         (4, 2)
     """
     points = tf.constant(points, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(points)
-        logits = gan.discriminator(gan.pack(points), training=False)
-        g_loss = tf.reduce_sum(g_losses(gan.config, logits))
+        g_loss = tf.reduce_sum(gan.g_loss_fn(gan.packed_discriminator(points)))
     return -tape.gradient(g_loss, points).numpy()
 
 
@@ -55,6 +64,11 @@ def generator_manifold(gan: ToyGAN, num_lines: int = 11, num_points: int = 41, s
 
     Returns:
         ``(2 * num_lines, num_points, 2)``: each row is one latent line pushed through G.
+
+    Example:
+        >>> gan = ToyGAN(ToyGANConfig(latent_dim=2, hidden=16, batch_size=32), make_ring())
+        >>> generator_manifold(gan, num_lines=3, num_points=5).shape
+        (6, 5, 2)
     """
     ticks, line = np.linspace(-span, span, num_lines), np.linspace(-span, span, num_points)
     latent = np.zeros((2 * num_lines, num_points, gan.config.latent_dim), np.float32)
@@ -71,12 +85,14 @@ def plot_playground(
     """Draws GAN Lab's views of a toy GAN and its history.
 
     Left: the heat-map sigmoid(D(x)), real and fake samples, G's manifold and the
-    arrows -grad_x L_G at fake samples; middle: both losses; right: mode coverage.
+    arrows -grad_x L_G at fake samples; then both losses, mode coverage, and the JS
+    divergence between grid histograms of real and fake samples, over the rounds.
 
     Example:
-        >>> fig = plot_playground(ToyGAN(ToyGANConfig(latent_dim=2), make_ring()), {})
-        >>> len(fig.axes)  # samples, colour bar, losses, coverage
-        4
+        >>> gan = ToyGAN(ToyGANConfig(latent_dim=2, hidden=16, batch_size=32), make_ring())
+        >>> fig = plot_playground(gan, {})
+        >>> len(fig.axes)  # samples, losses, coverage, JS divergence, colour bar
+        5
     """
     import matplotlib.pyplot as plt
 
@@ -85,7 +101,9 @@ def plot_playground(
     axis = np.linspace(-lim, lim, resolution)
     xx, yy = np.meshgrid(axis, axis)
     heat = discriminator_values(gan, np.stack([xx.ravel(), yy.ravel()], 1))
-    fig, (ax, ax_loss, ax_modes) = plt.subplots(1, 3, figsize=(13, 4.2))
+    fig, (ax, ax_loss, ax_modes, ax_js) = plt.subplots(
+        1, 4, figsize=(16, 4.2), gridspec_kw={"width_ratios": [1.3, 1, 1, 1]}
+    )
     plt.close(fig)
     mesh = ax.pcolormesh(xx, yy, heat.reshape(xx.shape), cmap="RdBu_r", vmin=0, vmax=1)
     fig.colorbar(mesh, ax=ax, label="sigmoid(D(x))")
@@ -109,6 +127,12 @@ def plot_playground(
                   label="high-quality share x modes", ls="--")  # fmt: skip
     ax_modes.set(xlabel="round", ylim=(0, mixture.num_modes + 0.5), title="mode coverage")
     ax_modes.legend(fontsize=7)
+    ax_js.plot(steps, history.get("js_divergence", []), color="tab:red")
+    ax_js.axhline(np.log(2), color="0.5", ls=":", lw=1)
+    ax_js.text(
+        0.02, np.log(2), "log 2: disjoint", transform=ax_js.get_yaxis_transform(), va="bottom"
+    )
+    ax_js.set(xlabel="round", ylim=(0, 0.75), title="JS divergence (30 x 30 grid)")
     fig.tight_layout()
     return fig
 
@@ -121,15 +145,26 @@ class Playground:
         hidden: Hidden units per layer of G and D (latent_dim is 2 for the manifold view).
         batch_size: Real samples per D update.
         draw: Redraw the figure after each round (turn off to train fast from Python).
+        num_eval: Generated (and real) samples of the evaluation after each round.
 
     Example:
-        >>> playground = Playground()  # doctest: +SKIP
-        >>> display(playground.widget)  # doctest: +SKIP
-        >>> playground.step_button.click()  # doctest: +SKIP
+        >>> playground = Playground(hidden=16, batch_size=32, draw=False)
+        >>> playground.d_steps.value = 2  # from the next round on: 2 D updates per round
+        >>> playground.gan.config.n_critic, playground.rounds
+        (2, 0)
+        >>> display(playground.widget)  # in a notebook  # doctest: +SKIP
     """
 
-    def __init__(self, seed: int = 0, hidden: int = 64, batch_size: int = 256, draw: bool = True):
+    def __init__(
+        self,
+        seed: int = 0,
+        hidden: int = 64,
+        batch_size: int = 256,
+        draw: bool = True,
+        num_eval: int = 1000,
+    ):
         self.seed, self.hidden, self.batch_size, self.draw_each = seed, hidden, batch_size, draw
+        self.num_eval = num_eval
         self.distribution = widgets.Dropdown(
             options=list(MIXTURES), value="ring", description="data"
         )
@@ -147,8 +182,8 @@ class Playground:
         self.output = widgets.Output()
         self.distribution.observe(self.reset, names="value")
         self.loss.observe(self.reset, names="value")
-        self.d_lr.observe(self._set_learning_rates, names="value")
-        self.g_lr.observe(self._set_learning_rates, names="value")
+        for slider in (self.d_lr, self.g_lr, self.d_steps, self.g_steps):
+            slider.observe(self._retune, names="value")
         self.play.observe(self._on_play, names="value")
         self.step_button.on_click(self.step)
         self.reset_button.on_click(self.reset)
@@ -170,6 +205,8 @@ class Playground:
             loss=self.loss.value,
             d_lr=float(self.d_lr.value),
             g_lr=float(self.g_lr.value),
+            n_critic=int(self.d_steps.value),
+            g_steps=int(self.g_steps.value),
             latent_dim=2,
             hidden=self.hidden,
             batch_size=self.batch_size,
@@ -180,37 +217,36 @@ class Playground:
         """The target distribution chosen in the dropdown."""
         return MIXTURES[self.distribution.value]()
 
+    @property
+    def rounds(self) -> int:
+        """Rounds trained since the last reset."""
+        return int(self.gan.rounds.numpy())
+
     def reset(self, _=None) -> None:
         """Rebuilds the GAN for the current widget values and clears the history."""
         self.gan = ToyGAN(self.config(), self.mixture, self.seed)
-        self.rounds = 0
-        self.history = {key: [] for key in HISTORY_KEYS}
+        self.history = new_history()
         self.redraw()
 
-    def _set_learning_rates(self, _=None) -> None:
-        self.gan.d_optimizer.learning_rate.assign(float(self.d_lr.value))
-        self.gan.g_optimizer.learning_rate.assign(float(self.g_lr.value))
+    def _retune(self, _=None) -> None:
+        """Learning rates and steps per round change in place; training goes on."""
+        config = self.config()
+        self.gan.retune(**{name: getattr(config, name) for name in RETUNABLE})
 
     def _on_play(self, change) -> None:
         if change["new"] > change["old"]:
             self.step()
 
     def step(self, _=None) -> None:
-        """``rounds/draw`` rounds, then one redraw (drawing costs far more than a round).
+        """``rounds/draw`` rounds, each evaluated, then one redraw (drawing costs far more).
 
         A round is ``D steps`` discriminator updates, then ``G steps`` generator updates.
         """
         for _ in range(self.rounds_per_draw.value):
-            for _ in range(self.d_steps.value):
-                d_loss, _ = self.gan.discriminator_update(self.gan.sample_real(self.batch_size))
-            for _ in range(self.g_steps.value):
-                g_loss = self.gan.generator_update()
-            self.gan.rounds.assign_add(1)
-            self.rounds += 1
-            coverage = mode_coverage(self.gan.generate(1000), self.gan.mixture)
-            values = (self.rounds, float(d_loss), float(g_loss), *coverage[:2])
-            for key, value in zip(HISTORY_KEYS, values):
-                self.history[key].append(value)
+            d_loss, g_loss = self.gan.train(tf.constant(1))
+            record_evaluation(
+                self.history, self.gan, d_loss, g_loss, self.num_eval, seed=self.seed + 1
+            )
         self.redraw()
 
     def figure(self) -> Figure:

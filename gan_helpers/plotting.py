@@ -21,7 +21,7 @@ def _new_figure(figsize) -> Figure:
     return fig
 
 
-def _to_display(images) -> np.ndarray:
+def _to_display(images, value_range: tuple[float, float] | None = None) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -32,15 +32,29 @@ def _to_display(images) -> np.ndarray:
         )
     if images.size == 0:
         raise ValueError("show_images got no images; pass at least one.")
-    if images.min() < 0:  # a tanh generator's [-1, 1]
-        images = (images + 1.0) / 2.0
-    elif images.max() > 1.0:  # raw pixels
-        images = images / 255.0
-    return np.clip(images, 0.0, 1.0)
+    if value_range is None:  # a guess: wrong for a grid that happens to avoid negatives
+        if images.min() < 0:  # a tanh generator's [-1, 1]
+            value_range = (-1.0, 1.0)
+        elif images.max() > 1.0:  # raw pixels
+            value_range = (0.0, 255.0)
+        else:
+            value_range = (0.0, 1.0)
+    low, high = value_range
+    if not high > low:
+        raise ValueError(
+            f"show_images got value_range={value_range!r}; expected (low, high) with low < "
+            "high, e.g. (-1, 1) for generator output or (0, 255) for pixels."
+        )
+    return np.clip((images - low) / (high - low), 0.0, 1.0)
 
 
 def show_images(
-    images, ncols: int | None = None, titles=None, title: str | None = None, scale: float = 1.0
+    images,
+    ncols: int | None = None,
+    titles=None,
+    title: str | None = None,
+    scale: float = 1.0,
+    value_range: tuple[float, float] | None = None,
 ) -> Figure:
     """Draws grey-scale images in a grid.
 
@@ -50,16 +64,21 @@ def show_images(
         titles: Optional N short (ASCII) strings, one above each image.
         title: Optional title of the whole figure.
         scale: Inches per image.
+        value_range: ``(low, high)``: the values drawn black and white, e.g. ``(-1, 1)``
+            for generator output or ``(0, 255)`` for pixels. Default: guessed from the
+            values (negative values mean [-1, 1], values above 1 mean [0, 255], else
+            [0, 1]); pass it whenever the range is known, since a [-1, 1] grid without
+            negative values would be guessed as [0, 1].
 
     Returns:
         The ``Figure``.
 
     Example:
-        >>> fig = show_images(np.zeros((16, 28, 28)))
+        >>> fig = show_images(np.zeros((16, 28, 28)), value_range=(-1, 1))
         >>> len(fig.axes)
         16
     """
-    images = _to_display(images)
+    images = _to_display(images, value_range)
     count = len(images)
     ncols = ncols or math.ceil(math.sqrt(count))
     nrows = math.ceil(count / ncols)

@@ -1,13 +1,14 @@
 """Choose the dtype policy: ``mixed_bfloat16`` on CPUs with bfloat16 instructions.
 
-Mixed precision computes layers in a 16-bit type and keeps the weights in float32. On the
-course's test CPU (AVX512-BF16, no AMX), ``mixed_bfloat16`` trains the course's DCGAN
-1.2-1.3 times as fast as float32 and the article's convolution-heavy DCGAN 1.4-1.5 times
-(``benchmarks/train_step.py``; ``benchmarks/bf16_layers.py`` shows why: convolutions gain,
-element-wise layers do not). A CPU without bfloat16 instructions has to convert it in
-software, so it is not chosen there. bfloat16 keeps float32's exponent range, so
-no loss scaling is needed. The one place to override the choice is the environment
-variable ``GAN_COURSE_PRECISION`` (``float32``, ``mixed_bfloat16`` or ``mixed_float16``).
+Mixed precision computes layers in a 16-bit type and keeps the weights in float32. On a
+CPU with bfloat16 instructions, ``mixed_bfloat16`` trains the course's DCGANs faster than
+float32; how much faster is measured by ``benchmarks/train_step.py`` on your machine
+(``benchmarks/bf16_layers.py`` shows why: convolutions gain, element-wise layers do
+not; ``benchmarks/README.md`` records the last measurements). A CPU without bfloat16
+instructions has to convert it in software, so it is not chosen there. bfloat16 keeps
+float32's exponent range, so no loss scaling is needed. The one place to override the
+choice is the environment variable ``GAN_COURSE_PRECISION`` (``float32``,
+``mixed_bfloat16`` or ``mixed_float16``).
 """
 
 from __future__ import annotations

@@ -1,24 +1,38 @@
-"""Stabilisers for 2-D toy GANs, each a one-flag change of :class:`ToyGANConfig`.
+"""Stabilisers for 2-D toy GANs, each a one-field change of :class:`ToyGANConfig`.
 
-``ToyGAN`` holds a small MLP generator and discriminator, their Adam optimizers and
-compiled (``tf.function``) update steps written with two tapes, as in
-:mod:`gan_helpers.gan`. Real samples are drawn inside the graph, so a whole chunk of
-training runs without returning to Python. Labels: real = 1, fake = 0.
+``ToyGAN`` is the course's stack at toy scale: the MLPs of :mod:`gan_helpers.models`,
+the losses and penalties of :mod:`gan_helpers.losses`, and for the generator the
+update step of :mod:`gan_helpers.gan`. The discriminator's update is its own, because
+the stabilisers live there: instance noise on D's inputs, PacGAN's packing, one
+training-mode call of D on real and fake samples together (Keras'
+``SpectralNormalization`` rewrites D's kernels on every such call) and the gradient
+penalties inside D's tape. One training round (``n_critic`` D updates, then ``g_steps``
+G updates) is compiled with ``tf.function``; the experiment (:func:`train_toy_gan`)
+and the playground (:mod:`gan_helpers.playground`) both run it. Real samples are
+drawn inside the graph, so many rounds run without returning to Python.
+Labels: real = 1, fake = 0.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import partial
 
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers
 
+from gan_helpers import losses
+from gan_helpers.gan import generator_step
+from gan_helpers.metrics import grid_js_divergence
+from gan_helpers.models import build_mlp_discriminator, build_mlp_generator
 from gan_helpers.toy import GaussianMixture2D, mode_coverage
 
 LOSSES = ("nonsaturating", "hinge", "wgan-gp")
+HISTORY_KEYS = ("step", "d_loss", "g_loss", "modes", "high_quality", "js_divergence")
+RETUNABLE = ("d_lr", "g_lr", "n_critic", "g_steps")  # fields a running ToyGAN can change
 
 
 @dataclass(frozen=True)
@@ -27,7 +41,8 @@ class ToyGANConfig:
 
     Attributes:
         loss: ``"nonsaturating"`` (baseline), ``"hinge"`` or ``"wgan-gp"``.
-        label_smoothing: One-sided smoothing: real targets become ``1 - label_smoothing``.
+        label_smoothing: One-sided smoothing: real targets become ``1 - label_smoothing``
+            (non-saturating loss only).
         instance_noise: Std of Gaussian noise added to D's real and fake inputs,
             annealed linearly to 0 over ``anneal_steps`` rounds.
         r1_gamma: Weight gamma of the R1 penalty gamma/2 * |grad_x D(x_real)|^2.
@@ -81,6 +96,11 @@ class ToyGANConfig:
                     f"{f.name}={value} is out of range; use 0 to switch it off or a small "
                     f"positive value (label_smoothing < 1) to switch it on."
                 )
+        if self.label_smoothing and self.loss != "nonsaturating":
+            raise ValueError(
+                f"label_smoothing={self.label_smoothing} has no effect with loss={self.loss!r}: "
+                "it smooths the targets of the non-saturating loss. Set one of the two."
+            )
         if self.batch_size % self.pack:
             raise ValueError(
                 f"pack={self.pack} does not divide batch_size={self.batch_size}; PacGAN "
@@ -88,62 +108,25 @@ class ToyGANConfig:
             )
 
 
-def build_toy_networks(config: ToyGANConfig, seed: int = 0):
-    """The generator and discriminator MLPs of a config, seeded without global state.
+def loss_functions(config: ToyGANConfig) -> tuple[Callable, Callable]:
+    """The ``(d_loss_fn, g_loss_fn)`` of :mod:`gan_helpers.losses` that ``config.loss`` names.
 
-    Returns:
-        ``(generator, discriminator)``; D maps ``(batch, 2 * pack)`` to ``(batch, 1)`` logits.
-
-    Example:
-        >>> g, d = build_toy_networks(ToyGANConfig(pack=2))
-        >>> d.input_shape
-        (None, 4)
-    """
-
-    def dense(units, i, **kwargs):
-        init = keras.initializers.GlorotUniform(seed=seed * 100 + i)
-        return layers.Dense(units, kernel_initializer=init, **kwargs)
-
-    g_stack = [keras.Input(shape=(config.latent_dim,))]
-    g_stack += [dense(config.hidden, i, activation="relu") for i in range(config.depth)]
-    generator = keras.Sequential([*g_stack, dense(2, 50)], name="generator")
-    d_stack = [keras.Input(shape=(2 * config.pack,))]
-    for i in range(config.depth + 1):
-        layer = dense(config.hidden if i < config.depth else 1, 60 + i)
-        d_stack.append(layers.SpectralNormalization(layer) if config.spectral_norm else layer)
-        if i < config.depth:
-            d_stack.append(layers.LeakyReLU(negative_slope=0.2))
-    return generator, keras.Sequential(d_stack, name="discriminator")
-
-
-def d_losses(config: ToyGANConfig, real_logits, fake_logits):
-    """Per-example discriminator loss of ``config.loss`` (penalties excluded).
+    Penalties are not included: :class:`ToyGAN` adds them in D's update.
 
     Example:
-        >>> cfg = ToyGANConfig(label_smoothing=0.1)
-        >>> round(float(d_losses(cfg, tf.zeros(1), tf.zeros(1))[0]), 4)  # 2 log 2
-        1.3863
+        >>> [f.__name__ for f in loss_functions(ToyGANConfig(loss="hinge"))]
+        ['discriminator_loss_hinge', 'generator_loss_wasserstein']
     """
-    real_logits, fake_logits = tf.reshape(real_logits, [-1]), tf.reshape(fake_logits, [-1])
     if config.loss == "hinge":
-        return tf.nn.relu(1.0 - real_logits) + tf.nn.relu(1.0 + fake_logits)
+        return losses.discriminator_loss_hinge, losses.generator_loss_wasserstein
     if config.loss == "wgan-gp":
-        return fake_logits - real_logits
-    target = 1.0 - config.label_smoothing
-    real = target * tf.nn.softplus(-real_logits) + (1.0 - target) * tf.nn.softplus(real_logits)
-    return real + tf.nn.softplus(fake_logits)
-
-
-def g_losses(config: ToyGANConfig, fake_logits):
-    """Per-example generator loss: -log D(G(z)), or -critic for hinge and WGAN-GP."""
-    fake_logits = tf.reshape(fake_logits, [-1])
-    if config.loss == "nonsaturating":
-        return tf.nn.softplus(-fake_logits)
-    return -fake_logits
+        return losses.discriminator_loss_wasserstein, losses.generator_loss_wasserstein
+    smoothed = partial(losses.discriminator_loss_smoothed, label_smoothing=config.label_smoothing)
+    return smoothed, losses.generator_loss_nonsaturating
 
 
 class ToyGAN:
-    """A 2-D GAN whose updates are compiled ``tf.function``s driven by a config.
+    """A 2-D GAN whose training round is a compiled ``tf.function`` driven by a config.
 
     Args:
         config: The :class:`ToyGANConfig`.
@@ -151,15 +134,33 @@ class ToyGAN:
         seed: Seeds the weights, the latent vectors and the real samples.
 
     Example:
-        >>> gan = ToyGAN(ToyGANConfig(), make_ring(), seed=0)  # doctest: +SKIP
-        >>> gan.train(100)  # doctest: +SKIP
+        >>> from gan_helpers.toy import make_ring
+        >>> gan = ToyGAN(ToyGANConfig(hidden=16, batch_size=32), make_ring(), seed=0)
+        >>> d_loss, g_loss = gan.train(tf.constant(5))
+        >>> int(gan.rounds.numpy()), int(gan.d_optimizer.iterations.numpy())
+        (5, 5)
     """
 
     def __init__(self, config: ToyGANConfig, mixture: GaussianMixture2D, seed: int = 0):
         if not isinstance(config, ToyGANConfig):
             raise TypeError(f"config must be a ToyGANConfig; got {type(config).__name__}.")
         self.config, self.mixture, self.seed = config, mixture, int(seed)
-        self.generator, self.discriminator = build_toy_networks(config, self.seed)
+        # One seed per Dense layer; G's and D's never coincide (for depth < 50).
+        base, depth = 100 * self.seed, config.depth
+        self.generator = build_mlp_generator(
+            config.latent_dim,
+            config.hidden,
+            depth,
+            seeds=[base + i for i in range(depth)] + [base + 50],
+        )
+        self.discriminator = build_mlp_discriminator(
+            config.hidden,
+            config.depth,
+            pack=config.pack,
+            spectral_norm=config.spectral_norm,
+            seeds=[base + 60 + i for i in range(depth + 1)],
+        )
+        self.d_loss_fn, self.g_loss_fn = loss_functions(config)
         self.d_optimizer = keras.optimizers.Adam(config.d_lr, beta_1=0.5)
         self.g_optimizer = keras.optimizers.Adam(config.g_lr, beta_1=0.5)
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -171,7 +172,31 @@ class ToyGAN:
         # would share one counter and warn; a partial is counted on its own.
         self.discriminator_update = tf.function(partial(ToyGAN._d_update, self))
         self.generator_update = tf.function(partial(ToyGAN._g_update, self))
-        self.train = tf.function(partial(ToyGAN._train, self))
+        self._train_rounds = tf.function(partial(ToyGAN._train, self))
+
+    def retune(self, **changes) -> None:
+        """Changes learning rates or update counts between rounds, keeping the weights.
+
+        Only the fields in ``RETUNABLE`` can change; ``config`` always describes the
+        next round. Learning rates are assigned to the optimizers; the update counts
+        are read by :meth:`train` on every call.
+
+        Example:
+            >>> from gan_helpers.toy import make_ring
+            >>> gan = ToyGAN(ToyGANConfig(hidden=16, batch_size=32), make_ring())
+            >>> gan.retune(n_critic=5, g_lr=1e-2)
+            >>> gan.config.n_critic, round(float(gan.g_optimizer.learning_rate.numpy()), 6)
+            (5, 0.01)
+        """
+        fixed = sorted(set(changes) - set(RETUNABLE))
+        if fixed:
+            raise ValueError(
+                f"retune got {fixed}; a running ToyGAN can change only {RETUNABLE}. "
+                "Build a new ToyGAN for the other fields."
+            )
+        self.config = dataclasses.replace(self.config, **changes)
+        self.d_optimizer.learning_rate.assign(self.config.d_lr)
+        self.g_optimizer.learning_rate.assign(self.config.g_lr)
 
     def sample_real(self, n: int):
         """``n`` real samples drawn in the graph from the mixture."""
@@ -183,23 +208,24 @@ class ToyGAN:
         """Concatenates ``pack`` consecutive samples: ``(n, 2) -> (n / pack, 2 * pack)``."""
         return tf.reshape(points, [-1, 2 * self.config.pack])
 
-    def _input_gradient(self, points):
-        with tf.GradientTape() as tape:
-            tape.watch(points)
-            total = tf.reduce_sum(self.discriminator(points, training=False))
-        return tape.gradient(total, points)
+    def packed_discriminator(self, samples, training: bool = False):
+        """D as G's update sees it: packs the samples, always in inference mode.
+
+        :func:`gan_helpers.gan.generator_step` calls D with ``training=True``; here
+        that would let ``SpectralNormalization`` rewrite D's kernels during G's update.
+        """
+        return self.discriminator(self.pack(samples), training=False)
 
     def _penalty(self, real, fake):
         cfg = self.config
         penalty = tf.constant(0.0)
         if cfg.loss == "wgan-gp":
             alpha = self.rng.uniform([tf.shape(real)[0], 1])
-            grads = self._input_gradient(alpha * real + (1.0 - alpha) * fake)
-            norms = tf.sqrt(tf.reduce_sum(grads**2, axis=1) + 1e-12)
-            penalty += cfg.gp_weight * tf.reduce_mean((norms - 1.0) ** 2)
+            gp = losses.gradient_penalty(self.discriminator, real, fake, alpha)
+            penalty += cfg.gp_weight * tf.reduce_mean(gp)
         if cfg.r1_gamma > 0:
-            grads = self._input_gradient(real)
-            penalty += 0.5 * cfg.r1_gamma * tf.reduce_mean(tf.reduce_sum(grads**2, axis=1))
+            r1 = losses.r1_penalty(self.discriminator, real)
+            penalty += 0.5 * cfg.r1_gamma * tf.reduce_mean(r1)
         return penalty
 
     def _d_update(self, real_samples):
@@ -218,29 +244,40 @@ class ToyGAN:
             logits = self.discriminator(tf.concat([real, fake], axis=0), training=True)
             real_logits, fake_logits = tf.split(logits, 2)
             penalty = self._penalty(real, fake)
-            d_loss = tf.reduce_mean(d_losses(cfg, real_logits, fake_logits)) + penalty
+            d_loss = tf.reduce_mean(self.d_loss_fn(real_logits, fake_logits)) + penalty
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
         return d_loss, penalty
 
     def _g_update(self):
         latent_vectors = self.rng.normal([self.config.batch_size, self.config.latent_dim])
-        with tf.GradientTape() as tape:
-            fake_samples = self.generator(latent_vectors, training=True)
-            fake_logits = self.discriminator(self.pack(fake_samples), training=False)
-            g_loss = tf.reduce_mean(g_losses(self.config, fake_logits))
-        weights = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(g_loss, weights), weights)
-        return g_loss
+        per_example = generator_step(
+            self.generator,
+            self.packed_discriminator,
+            self.g_optimizer,
+            self.g_loss_fn,
+            latent_vectors,
+        )
+        return tf.reduce_mean(per_example)
 
-    def _train(self, num_rounds):
-        """``num_rounds`` rounds of n_critic D and g_steps G updates; mean (d_loss, g_loss)."""
+    def train(self, num_rounds):
+        """Trains ``num_rounds`` rounds; returns the mean ``(d_loss, g_loss)`` over them.
+
+        A round is ``config.n_critic`` D updates on fresh real samples, then
+        ``config.g_steps`` G updates. The rounds run in one compiled graph: pass
+        ``num_rounds`` as a tensor, ``tf.constant(100)``, so that other numbers of
+        rounds reuse it.
+        """
+        n_critic, g_steps = _update_count(self.config.n_critic), _update_count(self.config.g_steps)
+        return self._train_rounds(num_rounds, n_critic, g_steps)
+
+    def _train(self, num_rounds, n_critic, g_steps):
         d_total, g_total = tf.constant(0.0), tf.constant(0.0)
         d_loss, g_loss = tf.constant(0.0), tf.constant(0.0)
         for _ in tf.range(num_rounds):
-            for _ in range(self.config.n_critic):
-                d_loss, _ = self._d_update(self.sample_real(self.config.batch_size))
-            for _ in range(self.config.g_steps):
+            for _ in range(n_critic):  # AutoGraph: a while loop if n_critic is a tensor
+                d_loss, _penalty = self._d_update(self.sample_real(self.config.batch_size))
+            for _ in range(g_steps):
                 g_loss = self._g_update()
             self.rounds.assign_add(1)
             d_total, g_total = d_total + d_loss, g_total + g_loss
@@ -251,6 +288,51 @@ class ToyGAN:
         """Samples of G from fixed latent vectors, as a ``(num_examples, 2)`` NumPy array."""
         latent = np.random.default_rng(seed).normal(size=(num_examples, self.config.latent_dim))
         return self.generator(latent.astype(np.float32), training=False).numpy()
+
+
+def _update_count(count: int):
+    """How :meth:`ToyGAN.train` passes an update count to its compiled rounds.
+
+    1 stays a Python int, so the update is written into the graph once, without a loop
+    (a one-step while loop would make every round about a fifth slower). Larger
+    counts become tensors and run in a while loop: one graph serves every count, so
+    the playground's sliders never wait for more than four compilations.
+    """
+    return count if count == 1 else tf.constant(count)
+
+
+def new_history() -> dict:
+    """An empty training history: one list per key of ``HISTORY_KEYS``."""
+    return {key: [] for key in HISTORY_KEYS}
+
+
+def record_evaluation(
+    history: dict, gan: ToyGAN, d_loss, g_loss, num_eval: int, seed: int
+) -> np.ndarray:
+    """Evaluates ``gan`` and appends one row to ``history``; returns the generated samples.
+
+    The row holds the rounds trained so far, the given losses, the modes captured and
+    the high-quality share (:func:`~gan_helpers.toy.mode_coverage`, 3-sigma rule) and
+    the JS divergence between grid histograms of ``num_eval`` real and generated
+    samples (:func:`~gan_helpers.metrics.grid_js_divergence`, GAN Lab's curve). Real
+    samples and latent vectors are drawn from ``seed``, the same at every evaluation.
+
+    Example:
+        >>> from gan_helpers.toy import make_ring
+        >>> history = new_history()
+        >>> gan = ToyGAN(ToyGANConfig(hidden=16, batch_size=32), make_ring())
+        >>> record_evaluation(history, gan, 1.4, 0.7, num_eval=100, seed=1).shape
+        (100, 2)
+        >>> history["step"], history["modes"]
+        ([0], [0])
+    """
+    samples = gan.generate(num_eval, seed=seed)
+    coverage = mode_coverage(samples, gan.mixture)
+    divergence = grid_js_divergence(gan.mixture.sample(num_eval, seed=seed), samples)
+    row = (int(gan.rounds.numpy()), float(d_loss), float(g_loss), *coverage[:2], divergence)
+    for key, value in zip(HISTORY_KEYS, row):
+        history[key].append(value)
+    return samples
 
 
 def train_toy_gan(
@@ -264,27 +346,26 @@ def train_toy_gan(
     """Trains a :class:`ToyGAN` for ``steps`` rounds, evaluating every ``eval_every``.
 
     Returns:
-        A dict of lists: ``step``, ``d_loss``, ``g_loss`` (means since the last
-        evaluation), ``modes`` (modes captured, 3-sigma rule) and ``high_quality``
-        (share of samples within 3 sigma), plus ``"samples"``: the last evaluation's
-        ``(num_eval, 2)`` generated points.
+        A dict of lists, keyed by ``HISTORY_KEYS`` (see :func:`record_evaluation`;
+        ``d_loss`` and ``g_loss`` are means since the last evaluation), plus
+        ``"samples"``: the last evaluation's ``(num_eval, 2)`` generated points.
 
     Example:
-        >>> history = train_toy_gan(ToyGANConfig(), make_ring(), 200)  # doctest: +SKIP
-        >>> history["modes"][-1]  # doctest: +SKIP
+        >>> from gan_helpers.toy import make_ring
+        >>> config = ToyGANConfig(hidden=16, batch_size=32)
+        >>> history = train_toy_gan(config, make_ring(), 20, eval_every=10, num_eval=100)
+        >>> history["step"], history["samples"].shape
+        ([10, 20], (100, 2))
     """
     if steps < 1 or eval_every < 1:
         raise ValueError(f"steps={steps}, eval_every={eval_every}; both must be >= 1.")
     gan = ToyGAN(config, mixture, seed)
-    history = {key: [] for key in ("step", "d_loss", "g_loss", "modes", "high_quality")}
+    history = new_history()
     done = 0
     while done < steps:
         chunk = min(eval_every, steps - done)
         d_loss, g_loss = gan.train(tf.constant(chunk))
         done += chunk
-        samples = gan.generate(num_eval, seed=seed + 1)
-        coverage = mode_coverage(samples, mixture)
-        for key, value in zip(history, (done, float(d_loss), float(g_loss), *coverage[:2])):
-            history[key].append(value)
+        samples = record_evaluation(history, gan, d_loss, g_loss, num_eval, seed=seed + 1)
     history["samples"] = samples
     return history

@@ -1,185 +1,84 @@
 """Train the course DCGAN outside a notebook, resumably: ``python -m gan_helpers.train``.
 
-    python -m gan_helpers.train --output runs/dcgan                 # notebook 05's recipe
-    python -m gan_helpers.train --output runs/dcgan --steps 6000 --resume   # train on
+    python -m gan_helpers.train --output runs/dcgan                        # notebook 05's recipe
+    python -m gan_helpers.train --output runs/dcgan --resume               # after an interruption
+    python -m gan_helpers.train --output runs/dcgan --steps 6000 --resume  # train on
 
 The amount of training is a number of steps (``--steps``), not of passes over the data:
 online learners (60,000 digits) and offline ones (5,000) wait the same time, and more
 data brings more variety. Training is cut into "epochs" of ``--steps-per-epoch`` steps
 (Keras' unit for logs and checkpoints, not a pass over the data). After each one it
 writes a sample grid (``samples/epoch_NNN.png``) and a checkpoint of both networks, both
-optimizers and the latent-vector counter (``checkpoint.weights.h5`` and
-``checkpoint.json``, replaced atomically). Each epoch's batches depend only on ``--seed``
-and the epoch number, so a run killed at any moment and resumed with ``--resume``
-repeats the lost part of the epoch exactly; with ``--deterministic`` it ends with the
-same weights as an uninterrupted run. A loss that becomes NaN or infinite stops
-training; the last good checkpoint is kept. At the end the generator is saved as
-``generator.keras`` (load it with :func:`load_generator`). ``--dry-run`` prints the plan.
+optimizers and the latent-vector counter (:mod:`gan_helpers.checkpoint`: every file is
+written whole or not at all, and ``checkpoint.json`` is replaced last). Each epoch's
+batches depend only on ``--seed`` and the epoch number, so a run killed at any moment and
+resumed with ``--resume`` repeats the lost part of the epoch exactly; with
+``--deterministic`` it ends with the same weights as an uninterrupted run.
+
+``--resume`` refuses a run whose settings differ from the checkpoint's (data, ``--limit``,
+``--batch-size``, ``--seed``, ``--precision``, learning rate, ...; only ``--steps`` may
+grow). A fresh run never replaces the files of an earlier one unless ``--overwrite`` is
+given. At the end the generator is saved as ``generator.keras`` (load it with
+:func:`gan_helpers.models.load_generator`). ``--dry-run`` prints the plan.
+
+Every error is one line, ``error: ...``, and the exit status says what happened:
+2 for bad options, data, output folder or checkpoint; 3 when a loss became NaN or
+infinite (training stops); 4 when a file could not be written (a full or read-only
+disk); 130 after Ctrl-C. In the last three cases the last good checkpoint is kept.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
 from pathlib import Path
 
-from gan_helpers.recipe import BATCH_SIZE, LATENT_DIM, LEARNING_RATE, STEPS_PER_EPOCH, TRAIN_STEPS
-
-CHECKPOINT = "checkpoint.weights.h5"
-STATE = "checkpoint.json"
-GENERATOR = "generator.keras"
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, corrupt or does not fit the requested model."""
-
-
-def _build_gan(latent_dim: int, seed: int, update: str, learning_rate: float, jit: bool):
-    import keras
-
-    from gan_helpers.recipe import make_gan
-
-    keras.utils.set_random_seed(seed)
-    return make_gan(latent_dim, learning_rate, seed=seed, update=update, jit_compile=jit)
-
-
-def read_checkpoint_state(output: str | os.PathLike) -> dict:
-    """Reads ``checkpoint.json`` from a training folder.
-
-    Raises:
-        CheckpointError: If it is missing or unreadable.
-    """
-    path = Path(output) / STATE
-    if not path.exists() or not (Path(output) / CHECKPOINT).exists():
-        raise CheckpointError(
-            f"No checkpoint in {output} (expected {STATE} and {CHECKPOINT}). Train without "
-            "--resume first, or point --output at the folder of an earlier run."
-        )
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{path} is corrupt ({exc}); delete the folder and retrain.") from exc
-
-
-def restore(
-    gan, output: str | os.PathLike, latent_dim: int, steps_per_epoch: int | None = None
-) -> int:
-    """Loads the checkpoint in ``output`` into ``gan``; returns the number of finished epochs.
-
-    Raises:
-        CheckpointError: If the checkpoint is missing, corrupt, or was trained with another
-            ``latent_dim`` or ``steps_per_epoch``.
-    """
-    state = read_checkpoint_state(output)
-    saved = state.get("steps_per_epoch")
-    if steps_per_epoch is not None and saved is not None and saved != steps_per_epoch:
-        raise CheckpointError(
-            f"The checkpoint in {output} was trained with --steps-per-epoch {saved}, but "
-            f"{steps_per_epoch} was requested. Pass --steps-per-epoch {saved} to resume it."
-        )
-    if state.get("latent_dim") != latent_dim:
-        raise CheckpointError(
-            f"The checkpoint in {output} was trained with latent_dim={state.get('latent_dim')}, "
-            f"but latent_dim={latent_dim} was requested. Pass --latent-dim "
-            f"{state.get('latent_dim')} or use a new --output folder."
-        )
-    try:
-        gan.load_weights(Path(output) / CHECKPOINT)
-    except Exception as exc:  # h5py and Keras raise many types for a damaged file
-        raise CheckpointError(
-            f"Could not load {Path(output) / CHECKPOINT} ({type(exc).__name__}: "
-            f"{str(exc)[:200]}). The file is corrupt or from another model; delete it and "
-            "retrain, or resume from a backup."
-        ) from exc
-    return int(state["epochs_done"])
-
-
-def _save_checkpoint(gan, output: Path, state: dict) -> None:
-    weights_tmp = output / ("tmp." + CHECKPOINT)
-    gan.save_weights(weights_tmp)
-    os.replace(weights_tmp, output / CHECKPOINT)
-    state_tmp = output / ("tmp." + STATE)
-    state_tmp.write_text(json.dumps(state, indent=2))
-    os.replace(state_tmp, output / STATE)
-
-
-def load_generator(path: str | os.PathLike, latent_dim: int | None = None):
-    """Loads a generator saved by this command (``generator.keras``).
-
-    Args:
-        path: The ``.keras`` file, or the training folder that holds it.
-        latent_dim: If given, check that the generator takes vectors of this size.
-
-    Returns:
-        The generator, a ``keras.Model``.
-
-    Raises:
-        FileNotFoundError: If there is no such file.
-        CheckpointError: If the file is corrupt or ``latent_dim`` does not match.
-
-    Example:
-        >>> generator = load_generator("runs/dcgan")  # doctest: +SKIP
-    """
-    import keras
-
-    path = Path(path)
-    if path.is_dir():
-        path = path / GENERATOR
-    if not path.exists():
-        raise FileNotFoundError(
-            f"No generator at {path}. Train one with `python -m gan_helpers.train --output "
-            f"{path.parent}` or fix the path."
-        )
-    try:
-        generator = keras.models.load_model(path, compile=False)
-    except Exception as exc:
-        raise CheckpointError(
-            f"Could not load the generator {path} ({type(exc).__name__}: {str(exc)[:200]}); "
-            "the file is corrupt or not a Keras model. Train it again."
-        ) from exc
-    if latent_dim is not None and generator.input_shape[-1] != latent_dim:
-        raise CheckpointError(
-            f"The generator in {path} takes latent vectors of size {generator.input_shape[-1]}, "
-            f"not latent_dim={latent_dim}; set latent_dim to {generator.input_shape[-1]}."
-        )
-    return generator
+EXIT_USAGE = 2
+EXIT_NON_FINITE = 3
+EXIT_WRITE_FAILED = 4
 
 
 def epoch_dataset(images, batch_size: int, seed: int, epoch: int):
     """Endless batches for one epoch whose order depends only on ``(seed, epoch)``.
 
-    ``fit(..., steps_per_epoch=n)`` takes the first ``n`` batches of it.
+    ``fit(..., steps_per_epoch=n)`` takes the first ``n`` batches of it, so a resumed
+    epoch sees the same batches as the interrupted one.
+
+    Example:
+        >>> dataset = epoch_dataset(normalize(images), 64, seed=0, epoch=3)  # doctest: +SKIP
     """
     from gan_helpers.data import make_dataset
 
     return make_dataset(images, batch_size, seed=seed * 100_003 + epoch).repeat()
 
 
-def _nan_guard():
-    import keras
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports a bad command line on one line."""
 
-    class StopOnNonFinite(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.bad = None
-
-        def on_train_batch_end(self, batch, logs=None):
-            values = {k: float(v) for k, v in (logs or {}).items()}
-            if any(not math.isfinite(v) for v in values.values()):
-                self.bad = (batch, values)
-                self.model.stop_training = True
-
-    return StopOnNonFinite()
+    def error(self, message):
+        """Prints ``error: <message>`` and exits with status 2 (argparse prints usage too)."""
+        self.exit(EXIT_USAGE, f"error: {message.rstrip('.')}. See `{self.prog} --help`.\n")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parses the command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gan_helpers.train", description=__doc__.splitlines()[0]
+    """Parses and checks the command line.
+
+    Raises:
+        SystemExit: With status 2 and a one-line message if an option is invalid.
+    """
+    from gan_helpers.gan import UPDATE_SCHEMES
+    from gan_helpers.precision import POLICIES
+    from gan_helpers.recipe import (
+        BATCH_SIZE,
+        LATENT_DIM,
+        LEARNING_RATE,
+        STEPS_PER_EPOCH,
+        TRAIN_STEPS,
     )
+
+    parser = _Parser(prog="python -m gan_helpers.train", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--steps", type=int, default=TRAIN_STEPS, help=f"total training steps ({TRAIN_STEPS:,})"
     )
@@ -193,15 +92,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=Path("runs/dcgan"))
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: load_mnist's order)")
     parser.add_argument("--limit", type=int, help="train on the first N images only")
-    parser.add_argument("--resume", action="store_true", help="continue from --output")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--resume", action="store_true", help="continue the run in --output")
+    start.add_argument(
+        "--overwrite", action="store_true", help="delete an earlier run's files in --output first"
+    )
     parser.add_argument("--latent-dim", type=int, default=LATENT_DIM)
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
-    parser.add_argument("--update", choices=["alternating", "simultaneous"], default="alternating")
+    parser.add_argument("--update", choices=UPDATE_SCHEMES, default="alternating")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jit", action="store_true", help="compile the step with XLA")
     parser.add_argument(
         "--precision",
-        choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"],
+        choices=("auto", *POLICIES),
         default="auto",
         help="dtype policy; auto = gan_helpers.precision.choose_policy() (bf16 on bf16 CPUs)",
     )
@@ -209,10 +112,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
     args = parser.parse_args(argv)
-    for name in ("steps", "steps_per_epoch", "batch_size", "limit"):
+    for name in ("steps", "steps_per_epoch", "batch_size", "limit", "latent_dim"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be positive, got {value}")
+            parser.error(f"--{name.replace('_', '-')} must be a positive whole number, got {value}")
+    if not math.isfinite(args.learning_rate) or args.learning_rate <= 0:
+        parser.error(
+            f"--learning-rate must be a positive number, got {args.learning_rate}; "
+            f"the recipe uses {LEARNING_RATE}"
+        )
     if args.steps % args.steps_per_epoch:
         nearest = max(1, round(args.steps / args.steps_per_epoch)) * args.steps_per_epoch
         parser.error(
@@ -222,23 +130,150 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def main(argv=None) -> int:
-    """Runs the command; returns the process exit code."""
-    args = parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from gan_helpers.quiet import hide_native_logs
+def _one_line(exc: BaseException | str) -> str:
+    return " ".join(str(exc).split())
 
-    with hide_native_logs():
-        import keras
-        import tensorflow as tf
 
-    from gan_helpers.callbacks import ImageMonitor
+def _fail(exc: BaseException | str, status: int = EXIT_USAGE) -> int:
+    print(f"error: {_one_line(exc)}", file=sys.stderr)
+    return status
+
+
+def _training_images(args):
+    """Loads, checks and scales the training digits; returns them and their fingerprint."""
+    from gan_helpers.checkpoint import fingerprint
     from gan_helpers.data import load_mnist, normalize
-    from gan_helpers.precision import choose_policy
+
+    if args.output.exists() and not args.output.is_dir():
+        raise NotADirectoryError(
+            f"--output {args.output} is a file; expected a folder (new, or from an earlier "
+            "run). Choose another --output."
+        )
+    digits, _ = load_mnist(args.data)
+    if args.limit is not None and args.limit > len(digits):
+        raise ValueError(
+            f"--limit {args.limit} is more than the {len(digits):,} images available; pass "
+            f"--limit {len(digits)} or less, or leave it out to use them all."
+        )
+    images = normalize(digits[: args.limit])
+    if args.batch_size > len(images):
+        raise ValueError(
+            f"--batch-size {args.batch_size} is more than the {len(images):,} training images; "
+            "lower --batch-size or raise --limit."
+        )
+    return images, fingerprint(digits)
+
+
+def _prepare_folder(args, settings: dict, epochs: int) -> dict | None:
+    """Checks ``--output`` against ``--resume``/``--overwrite``; returns the state to resume."""
+    from gan_helpers import checkpoint
 
     output = args.output
-    images, _ = load_mnist(args.data)
-    images = normalize(images[: args.limit] if args.limit else images)
+    state = None
+    if args.resume:
+        state = checkpoint.load_state(output, settings, epochs)
+    elif earlier := checkpoint.previous_run(output):
+        if args.overwrite:
+            for path in earlier:  # checkpoint.json first: never a state without its weights
+                path.unlink()
+            print(f"--overwrite: removed the earlier run's files in {output} ({len(earlier)}).")
+        elif (output / checkpoint.STATE_FILE).exists():
+            raise checkpoint.CheckpointError(
+                f"{output} already holds a checkpoint. Pass --resume to continue it, "
+                "--overwrite to start again from scratch, or choose another --output."
+            )
+        else:
+            names = ", ".join(str(p.relative_to(output)) for p in earlier[:3])
+            raise checkpoint.CheckpointError(
+                f"{output} already holds files of an earlier run ({names}"
+                f"{', ...' if len(earlier) > 3 else ''}) but no checkpoint to resume. Pass "
+                "--overwrite to replace them, or choose another --output."
+            )
+    output.mkdir(parents=True, exist_ok=True)
+    for path in checkpoint.leftovers(output, keep=state and state["weights"]):
+        path.unlink()
+        print(f"Removed {path.name}, left by an interrupted save.")
+    return state
+
+
+def _build_gan(latent_dim: int, seed: int, update: str, learning_rate: float, jit: bool):
+    import keras
+
+    from gan_helpers.recipe import make_gan
+
+    keras.utils.set_random_seed(seed)
+    return make_gan(latent_dim, learning_rate, seed=seed, update=update, jit_compile=jit)
+
+
+def _train(args, gan, images, settings: dict, epochs_done: int, epochs: int) -> int:
+    """The epoch loop: fit one epoch, commit a checkpoint, repeat; then save the generator."""
+    from gan_helpers import checkpoint
+    from gan_helpers.callbacks import ImageMonitor, StopOnNonFiniteLoss
+    from gan_helpers.models import GENERATOR_FILE
+    from gan_helpers.recipe import LEARNING_RATE
+
+    output = args.output
+    monitor = ImageMonitor(num_images=36, directory=output / checkpoint.SAMPLES_DIR, show=False)
+    guard = StopOnNonFiniteLoss()
+    committed = epochs_done
+    try:
+        for epoch in range(epochs_done, epochs):
+            if not args.quiet:
+                print(f"Epoch {epoch + 1}/{epochs}")
+            history = gan.fit(
+                epoch_dataset(images, args.batch_size, args.seed, epoch),
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                steps_per_epoch=args.steps_per_epoch,
+                verbose=0 if args.quiet else 1,
+                callbacks=[guard, monitor],
+            )
+            if guard.stopped_at is not None:
+                _, batch, values = guard.stopped_at
+                lower = min(LEARNING_RATE, args.learning_rate / 2)
+                kept = (
+                    f"the last good checkpoint (epoch {committed}) is kept in {output}, but "
+                    "resuming it with the same settings would most likely fail again"
+                    if committed
+                    else "no checkpoint was saved"
+                )
+                return _fail(
+                    f"a loss became non-finite at epoch {epoch + 1}, batch {batch + 1} "
+                    f"({values}). Training stopped; {kept}. To start again, run the command "
+                    f"with a lower learning rate, e.g. --learning-rate {lower:g}, and "
+                    f"--overwrite{' instead of --resume' if args.resume else ''} (or with "
+                    "another --output).",
+                    EXIT_NON_FINITE,
+                )
+            logs = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
+            checkpoint.save(gan, output, epoch + 1, settings, logs)
+            committed = epoch + 1
+        checkpoint.write_atomic(output / GENERATOR_FILE, gan.generator.save)
+    except OSError as exc:
+        kept = (
+            f"The last good checkpoint (epoch {committed}) is kept in {output}; free some "
+            "space (or make the folder writable), then run the same command with --resume."
+            if committed
+            else "No checkpoint was saved; free some space (or make the folder writable), "
+            "then run the same command with --overwrite."
+        )
+        return _fail(f"could not save the training files: {exc}. {kept}", EXIT_WRITE_FAILED)
+    print(f"Saved {output / GENERATOR_FILE} after {args.steps:,} steps.")
+    return 0
+
+
+def _run(args) -> int:
+    import keras
+    import tensorflow as tf
+
+    from gan_helpers.checkpoint import CheckpointError, restore
+    from gan_helpers.precision import choose_policy
+
+    try:
+        images, data_fingerprint = _training_images(args)
+        policy = choose_policy() if args.precision == "auto" else args.precision
+    except (ValueError, TypeError, OSError) as exc:  # data.DataError is a ValueError
+        return _fail(exc)
     epochs = args.steps // args.steps_per_epoch
     print(
         f"plan: {args.steps:,} steps x batch {args.batch_size} = "
@@ -248,66 +283,69 @@ def main(argv=None) -> int:
     )
     if args.dry_run:
         return 0
+    settings = {  # everything that changes the result; a resume must match all of them
+        "data": data_fingerprint,
+        "limit": args.limit,
+        "batch_size": args.batch_size,
+        "steps_per_epoch": args.steps_per_epoch,
+        "latent_dim": args.latent_dim,
+        "learning_rate": args.learning_rate,
+        "update": args.update,
+        "seed": args.seed,
+        "precision": policy,
+        "deterministic": args.deterministic,
+        "jit": args.jit,
+    }
+    try:
+        state = _prepare_folder(args, settings, epochs)
+    except CheckpointError as exc:
+        return _fail(exc)
+    except OSError as exc:
+        return _fail(f"cannot use --output {args.output} ({exc}); choose another --output.")
     if args.deterministic:
         tf.config.experimental.enable_op_determinism()
-    policy = choose_policy() if args.precision == "auto" else args.precision
     keras.config.set_dtype_policy(policy)
     print(f"dtype policy: {policy}")
     gan = _build_gan(args.latent_dim, args.seed, args.update, args.learning_rate, args.jit)
     epochs_done = 0
+    if state is not None:
+        try:
+            restore(gan, args.output, state)
+        except CheckpointError as exc:
+            return _fail(exc)
+        epochs_done = state["epochs_done"]
+        left = "nothing left to train" if epochs_done == epochs else f"training to {epochs}"
+        print(f"Resuming from {args.output} after epoch {epochs_done} ({left}).")
+    return _train(args, gan, images, settings, epochs_done, epochs)
+
+
+def main(argv=None) -> int:
+    """Runs the command; returns the process exit status (see the module docstring)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from gan_helpers.quiet import hide_native_logs
+
+    with hide_native_logs():  # TensorFlow's start-up lines would bury a one-line error
+        import keras
+
     try:
-        if args.resume:
-            epochs_done = restore(gan, output, args.latent_dim, args.steps_per_epoch)
-            for optimizer in (gan.d_optimizer, gan.g_optimizer):  # honour a new --learning-rate
-                optimizer.learning_rate = args.learning_rate
-            print(f"Resuming from {output} after epoch {epochs_done}.")
-        elif (output / STATE).exists():
-            raise CheckpointError(
-                f"{output} already holds a checkpoint. Pass --resume to continue it, or choose "
-                "another --output."
+        args = parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option already reported on one line
+        return int(exc.code or 0)
+    policy = keras.config.dtype_policy()
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        from gan_helpers.checkpoint import STATE_FILE
+
+        if (args.output / STATE_FILE).exists():
+            return _fail(
+                f"interrupted. The last checkpoint in {args.output} is kept; run the same "
+                "command with --resume to continue.",
+                130,
             )
-    except CheckpointError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    output.mkdir(parents=True, exist_ok=True)
-    monitor = ImageMonitor(num_images=36, directory=output / "samples", show=False)
-    guard = _nan_guard()
-    for epoch in range(epochs_done, epochs):
-        dataset = epoch_dataset(images, args.batch_size, args.seed, epoch)
-        if not args.quiet:
-            print(f"Epoch {epoch + 1}/{epochs}")
-        history = gan.fit(
-            dataset,
-            initial_epoch=epoch,
-            epochs=epoch + 1,
-            steps_per_epoch=args.steps_per_epoch,
-            verbose=0 if args.quiet else 1,
-            callbacks=[guard, monitor],
-        )
-        if guard.bad is not None:
-            batch, values = guard.bad
-            print(
-                f"error: a loss became non-finite at epoch {epoch + 1}, batch {batch + 1} "
-                f"({values}). Training stopped; the last good checkpoint (epoch {epoch}) is "
-                f"kept in {output}. Lower --learning-rate and resume.",
-                file=sys.stderr,
-            )
-            return 3
-        logs = {k: round(v[-1], 4) for k, v in history.history.items()}
-        state = {
-            "epochs_done": epoch + 1,
-            "steps_done": (epoch + 1) * args.steps_per_epoch,
-            "steps_per_epoch": args.steps_per_epoch,
-            "latent_dim": args.latent_dim,
-            "seed": args.seed,
-            "batch_size": args.batch_size,
-            "update": args.update,
-            "last_losses": logs,
-        }
-        _save_checkpoint(gan, output, state)
-    gan.generator.save(output / GENERATOR)
-    print(f"Saved {output / GENERATOR} after {args.steps:,} steps.")
-    return 0
+        return _fail("interrupted before the first checkpoint; nothing to resume.", 130)
+    finally:
+        keras.config.set_dtype_policy(policy)  # main() may be called from Python: restore
 
 
 if __name__ == "__main__":

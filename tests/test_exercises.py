@@ -49,6 +49,7 @@ def test_a_malformed_answer_is_wrong_not_a_crash(capsys):
     assert "格式不对" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_noise_fd_check_recomputes_the_answer(capsys):
     """06.core needs the notebook's objects; an untrained judge and generator will do here."""
     import keras

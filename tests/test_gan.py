@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
+from gan_helpers.data import DataError
 from gan_helpers.gan import GAN, discriminator_step, generator_step, simultaneous_step
 from gan_helpers.models import (
     build_discriminator,
@@ -87,6 +88,7 @@ def test_simultaneous_step_moves_each_network_by_its_own_loss(make_toy_gan, ring
     assert int(gan.d_optimizer.iterations) == 1 and int(gan.g_optimizer.iterations) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_training_on_the_ring_teaches_d_to_score_real_above_fake(make_toy_gan, update):
     from gan_helpers.toy import make_ring
@@ -101,6 +103,7 @@ def test_training_on_the_ring_teaches_d_to_score_real_above_fake(make_toy_gan, u
     assert real_logits.mean() > fake_logits.mean()
 
 
+@pytest.mark.slow
 def test_fit_reports_both_losses_and_counts_steps(make_toy_gan, ring_points):
     gan = make_toy_gan()
     dataset = tf.data.Dataset.from_tensor_slices(ring_points).batch(32, drop_remainder=True)
@@ -129,6 +132,7 @@ class FixedLatentGAN(GAN):
         return tf.sin(grid * 0.37 + draw)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_jit_compiled_step_matches_eager(make_toy_gan, ring_points, update):
     dataset = tf.data.Dataset.from_tensor_slices(ring_points).batch(64, drop_remainder=True)
@@ -152,6 +156,7 @@ def test_jit_compiled_step_matches_eager(make_toy_gan, ring_points, update):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5, err_msg=a.path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_mirrored_strategy_step_matches_single_device(make_toy_gan, ring_points, update):
     devices = tf.config.list_logical_devices("CPU")
@@ -171,6 +176,7 @@ def test_mirrored_strategy_step_matches_single_device(make_toy_gan, ring_points,
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5, err_msg=a.path)
 
 
+@pytest.mark.slow
 def test_mixed_bfloat16_trains_and_keeps_float32_variables(ring_points):
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_bfloat16")
@@ -247,3 +253,82 @@ def test_bad_batches_give_clear_errors(make_toy_gan):
     as_uint8 = tf.data.Dataset.from_tensor_slices(np.zeros((8, 2), np.uint8)).batch(4)
     with pytest.raises(TypeError, match="normalize"):
         gan.fit(as_uint8, epochs=1, verbose=0)
+
+
+# --- GAN.fit refuses real data that would train silently on garbage -------------------------
+
+
+def _tiny_image_gan():
+    """A GAN on 4x4x1 images, small enough to trace in a second."""
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(16, activation="tanh"),
+            keras.layers.Reshape((4, 4, 1)),
+        ]
+    )
+    discriminator = keras.Sequential(
+        [keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
+    )
+    gan = GAN(generator, discriminator, seed=0)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def _all_state(gan):
+    return snapshot([*gan.variables, *gan.d_optimizer.variables, *gan.g_optimizer.variables])
+
+
+_PIXELS = np.random.default_rng(0).integers(0, 256, (32, 4, 4, 1)).astype(np.float32)
+_WITH_NAN = _PIXELS / 127.5 - 1
+_WITH_NAN[5, 1, 2, 0] = np.nan
+_BAD_IMAGES = {
+    "raw pixels in [0, 255]": (_PIXELS, r"values in \[0, 255\].*normalize\(images\)"),
+    "pixels / 255 in [0, 1]": (_PIXELS / 255, r"look scaled to \[0, 1\].*normalize\(images\)"),
+    "NaN": (_WITH_NAN, "1 NaN or infinite values"),
+}
+
+
+@pytest.mark.slow
+def test_fit_refuses_unscaled_and_nan_images_before_anything_moves():
+    gan = _tiny_image_gan()
+    before = _all_state(gan)
+    for images, message in _BAD_IMAGES.values():
+        as_dataset = tf.data.Dataset.from_tensor_slices(images).batch(16)
+        as_labelled = tf.data.Dataset.from_tensor_slices((images, np.zeros(32))).batch(16)
+        for x in (images, as_dataset, as_labelled):
+            with pytest.raises(DataError, match=message):
+                gan.fit(x, epochs=1, batch_size=None if x is not images else 16, verbose=0)
+    after = _all_state(gan)
+    # not a weight, not an optimizer's step counter, not the latent-draw counter moved
+    assert all(np.array_equal(b, a) for b, a in zip(before, after))
+    assert int(gan.d_optimizer.iterations) == int(gan.latent_draws) == 0
+    scaled = tf.data.Dataset.from_tensor_slices(_PIXELS / 127.5 - 1).batch(16)
+    history = gan.fit(scaled, epochs=1, verbose=0)  # the same model then trains normally
+    assert int(gan.d_optimizer.iterations) == 2 and np.isfinite(history.history["d_loss"][0])
+
+
+def test_fit_refuses_nan_points_but_not_points_outside_the_image_range(make_toy_gan):
+    gan = make_toy_gan()
+    points = np.array([[2.0, 0.0], [0.0, -2.0], [np.inf, 0.0], [1.0, 1.0]], np.float32)
+    with pytest.raises(DataError, match=r"samples of shape \(4, 2\) with 1 NaN or infinite"):
+        gan.fit(points, batch_size=2, epochs=1, verbose=0)
+    points[2] = [-2.0, 0.0]  # the ring has radius 2: points are not pixels, any finite value
+    gan.fit(points, batch_size=2, epochs=0, verbose=0)  # passes the check (and trains 0 epochs)
+
+
+@pytest.mark.slow
+def test_dataset_check_leaves_the_data_order_and_the_results_unchanged(
+    make_toy_gan, ring_points, op_determinism
+):
+    """The check runs inside the pipeline: peeking at a batch first would reshuffle."""
+    from gan_helpers.data import make_dataset
+
+    checked, plain = make_toy_gan(), make_toy_gan()
+    checked.fit(make_dataset(ring_points, 32, seed=5), epochs=2, verbose=0)
+    keras.Model.fit(
+        plain, make_dataset(ring_points, 32, seed=5), epochs=2, shuffle=False, verbose=0
+    )
+    for a, b in zip(checked.variables, plain.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)

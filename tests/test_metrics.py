@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gan_helpers import classifier, data, metrics
-from gan_helpers.toy import make_grid, make_ring, mode_coverage
+from gan_helpers.toy import make_grid, make_ring
 
 
 def _whiten(x):
@@ -158,25 +158,7 @@ def test_probability_functions_reject_bad_input():
         metrics.class_histogram(np.full((2, 3), 1 / 3))
 
 
-# ---------- 2-D toy metrics ----------
-
-
-def test_reverse_kl_to_uniform_known_answers():
-    assert metrics.reverse_kl_to_uniform(np.full(8, 5)) == pytest.approx(0.0)
-    assert metrics.reverse_kl_to_uniform(np.eye(8)[0] * 30) == pytest.approx(np.log(8))
-    assert metrics.reverse_kl_to_uniform([3, 3, 0, 0]) == pytest.approx(np.log(2))
-    ring = make_ring()
-    counts = mode_coverage(ring.sample(4000, seed=0), ring).counts
-    assert 0 <= metrics.reverse_kl_to_uniform(counts) < 0.01
-
-
-def test_reverse_kl_to_uniform_rejects_bad_counts():
-    with pytest.raises(ValueError, match="only zero counts"):
-        metrics.reverse_kl_to_uniform(np.zeros(8, int))
-    with pytest.raises(ValueError, match="non-negative counts"):
-        metrics.reverse_kl_to_uniform([1, -1])
-    with pytest.raises(ValueError, match="1-D array"):
-        metrics.reverse_kl_to_uniform(np.ones((2, 2)))
+# ---------- the 2-D metric (notebook 07's playground) ----------
 
 
 def test_grid_js_divergence_known_answers():
@@ -201,6 +183,15 @@ def test_grid_js_divergence_rejects_bad_input():
         metrics.grid_js_divergence(x, x, limits=(1, -1))
 
 
+def test_metrics_module_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys, gan_helpers.metrics; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 # ---------- the classifier ----------
 
 
@@ -221,6 +212,7 @@ def tiny_digits():
     return data.normalize(images[pick]), labels[pick]
 
 
+@pytest.mark.slow  # trains the classifier for one epoch
 def test_load_or_train_classifier_trains_once_then_loads(
     tmp_path, tiny_digits, monkeypatch, capsys
 ):
@@ -249,6 +241,7 @@ def test_load_or_train_classifier_trains_once_then_loads(
     assert 1 <= metrics.classifier_score(probabilities) <= 10
 
 
+@pytest.mark.slow
 def test_corrupt_cache_says_delete_and_rerun(tmp_path, tiny_digits):
     path = tmp_path / "classifier.keras"
     path.write_bytes(b"PK\x03\x04 not a keras archive")

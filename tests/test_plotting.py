@@ -13,6 +13,23 @@ def test_show_images_accepts_every_pixel_range():
         assert shown.min() >= 0 and shown.max() <= 1
 
 
+def _shown(fig, index=0):
+    return np.asarray(fig.axes[index].images[0].get_array())
+
+
+def test_show_images_maps_the_stated_range_to_black_and_white():
+    ramp = np.array([-1.0, 0.0, 1.0]).reshape(1, 1, 3)
+    np.testing.assert_allclose(_shown(plotting.show_images(ramp))[0], [0.0, 0.5, 1.0])
+    pixels = np.array([0.0, 51.0, 255.0]).reshape(1, 1, 3)
+    np.testing.assert_allclose(_shown(plotting.show_images(pixels))[0], [0.0, 0.2, 1.0])
+    # A grey [-1, 1] grid without negative values: guessed as [0, 1], right when stated.
+    grey = np.full((1, 2, 2), 0.2)
+    np.testing.assert_allclose(_shown(plotting.show_images(grey)), 0.2)
+    np.testing.assert_allclose(_shown(plotting.show_images(grey, value_range=(-1, 1))), 0.6)
+    with pytest.raises(ValueError, match=r"value_range=\(1, 1\)"):
+        plotting.show_images(grey, value_range=(1, 1))
+
+
 def test_show_images_titles_and_errors():
     fig = plotting.show_images(np.zeros((2, 4, 4)), titles=["a", "b"])
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]

