@@ -1,9 +1,10 @@
-"""Writes the navigation bars, Colab badges and install cells of every notebook, and the
-README course map, from the notebooks themselves and ``course.json``.
+"""Writes the navigation bars, Colab badges, ModelScope links and install cells of every
+notebook, and the README course map, from the notebooks themselves and ``course.json``.
 
 Run ``python tools/nav.py`` after adding or renaming a notebook; ``--check`` changes
 nothing and exits 1 if something is out of date; ``--repo OWNER/REPO --ref BRANCH``
-points everything at a fork first. Running it twice changes nothing the second time.
+points everything (Colab, ModelScope, installs) at a fork first. Running it twice
+changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ README = ROOT / "README.md"
 NAV_START, NAV_END = "<!-- nav -->", "<!-- /nav -->"
 MAP_START, MAP_END = "<!-- course-map -->", "<!-- /course-map -->"
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+MODELSCOPE_LABEL = "在魔搭中打开"
 INSTALL = re.compile(r'"gan-helpers @ git\+https://github\.com/[^"@]+@[^"]+"')
 
 
@@ -37,11 +39,23 @@ def title_and_subtitle(nb) -> tuple[str, str]:
     return title, subtitle
 
 
+def github_path(config: dict, name: str) -> str:
+    """``OWNER/REPO/blob/REF/notebooks/NAME``: how Colab and ModelScope name a notebook."""
+    return f"{config['repository']}/blob/{config['ref']}/notebooks/{name}"
+
+
 def colab_url(config: dict, name: str) -> str:
-    return (
-        f"https://colab.research.google.com/github/{config['repository']}/blob/"
-        f"{config['ref']}/notebooks/{name}"
-    )
+    return f"https://colab.research.google.com/github/{github_path(config, name)}"
+
+
+def modelscope_url(config: dict, name: str) -> str:
+    return f"https://modelscope.cn/notebook/share/github/{github_path(config, name)}"
+
+
+def launch_links(config: dict, name: str) -> tuple[str, str]:
+    """The Colab badge and the ModelScope link (plain text: no image to be blocked)."""
+    colab = f"[![Open In Colab]({BADGE})]({colab_url(config, name)})"
+    return colab, f"[{MODELSCOPE_LABEL}]({modelscope_url(config, name)})"
 
 
 def nav_block(paths: list[Path], index: int, config: dict) -> str:
@@ -51,8 +65,8 @@ def nav_block(paths: list[Path], index: int, config: dict) -> str:
     parts.append("[目录](../README.md#课程目录)")
     if index + 1 < len(paths):
         parts.append(f"[下一节 →]({paths[index + 1].name})")
-    badge = f"[![Open In Colab]({BADGE})]({colab_url(config, paths[index].name)})"
-    return f"{NAV_START}\n{' · '.join(parts)} &nbsp; {badge}\n{NAV_END}"
+    colab, modelscope = launch_links(config, paths[index].name)
+    return f"{NAV_START}\n{' · '.join(parts)} &nbsp; {colab} &nbsp; {modelscope}\n{NAV_END}"
 
 
 def replace_block(text: str, start: str, end: str, block: str) -> str:
@@ -86,14 +100,14 @@ def update_notebook(path: Path, block: str, config: dict, write: bool = True) ->
 
 
 def course_map(paths: list[Path], config: dict) -> str:
-    rows = ["| 编号 | 笔记本 | 内容 | Colab |", "|---|---|---|---|"]
+    rows = ["| 编号 | 笔记本 | 内容 | Colab | 魔搭（ModelScope） |", "|---|---|---|---|---|"]
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         title, subtitle = title_and_subtitle(nb)
         number, _, name = title.partition(" · ")
+        colab, modelscope = launch_links(config, path.name)
         rows.append(
-            f"| {number} | [{name}](notebooks/{path.name}) | {subtitle} | "
-            f"[![Open In Colab]({BADGE})]({colab_url(config, path.name)}) |"
+            f"| {number} | [{name}](notebooks/{path.name}) | {subtitle} | {colab} | {modelscope} |"
         )
     return MAP_START + "\n" + "\n".join(rows) + "\n" + MAP_END
 
@@ -101,7 +115,7 @@ def course_map(paths: list[Path], config: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if stale")
-    parser.add_argument("--repo", help="OWNER/REPO of a fork to point badges and installs at")
+    parser.add_argument("--repo", help="OWNER/REPO of a fork to point all links and installs at")
     parser.add_argument("--ref", help="branch or tag of that repository")
     args = parser.parse_args(argv)
     config = json.loads(CONFIG.read_text(encoding="utf-8"))
