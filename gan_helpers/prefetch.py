@@ -22,7 +22,6 @@ this package belongs to, the file that notebooks 06 and 08 open as
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -104,6 +103,7 @@ def _cache_classifier(path: Path) -> int:
 def _copy_mnist(source: Path) -> int:
     """Copies Keras' own ``mnist.npz`` into its cache, checked before and after the copy."""
     from gan_helpers import data
+    from gan_helpers.checkpoint import write_atomic
 
     target = data.keras_mnist_path()
     try:
@@ -114,14 +114,15 @@ def _copy_mnist(source: Path) -> int:
     if target.exists() and target.resolve() == source.expanduser().resolve():
         print(f"{target} is already Keras' cache file (SHA-256 verified).")
         return 0
-    partial = target.with_name(f"{target.name}.partial")
+
+    def copy_checked(tmp: Path) -> None:
+        shutil.copyfile(source.expanduser(), tmp)
+        data.check_keras_mnist_file(tmp)  # a full disk can leave a short copy
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source.expanduser(), partial)
-        data.check_keras_mnist_file(partial)  # a full disk can leave a short copy
-        os.replace(partial, target)
+        write_atomic(target, copy_checked)  # the cache file is replaced whole or not at all
     except (OSError, ValueError) as exc:
-        partial.unlink(missing_ok=True)
         print(f"error: could not copy {source} to {target}: {exc}", file=sys.stderr)
         return 1
     print(f"Copied to the Keras cache ({target}): Keras' mnist.npz, SHA-256 verified.")
