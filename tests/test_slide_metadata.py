@@ -126,3 +126,16 @@ def test_outline_lists_slides_and_rejects_a_missing_file(course):
     assert "    ### 1.1 小节" in outline and not any("准备" in line for line in outline)
     missing = _slides("--outline", str(root / "nope.ipynb"), cwd=root)
     assert missing.returncode == 2 and "not a notebook file" in missing.stderr
+
+
+def test_the_workshop_guide_gives_the_slide_address_that_make_lab_serves():
+    """``make lab`` roots JupyterLab at ``notebooks/``, so a deck is ``/rise/<file>``; the
+    browser test opens it from a server rooted the same way."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    lab_recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert lab_recipe.rstrip().endswith(" notebooks"), lab_recipe
+    guide = (ROOT / "docs" / "workshop.md").read_text(encoding="utf-8")
+    assert "http://localhost:8888/rise/<文件名>" in guide
+    assert "/rise/notebooks/" not in guide
+    conftest = (ROOT / "tests" / "browser" / "conftest.py").read_text(encoding="utf-8")
+    assert "--ServerApp.root_dir={root / 'notebooks'}" in conftest

@@ -36,3 +36,18 @@ function cutWord(word, terms) {
   }
   return best[word.length] || [word];
 }
+
+// Sphinx 8.2 reports the number of search results with a new sentence that its Chinese
+// catalogue (translations.js, loaded just before this file) does not translate yet, so the
+// summary came out in English. Add it; ngettext looks up the singular form only.
+if (typeof Documentation !== "undefined" && /^zh/.test(Documentation.LOCALE)) {
+  Documentation.addTranslations({
+    locale: Documentation.LOCALE,
+    plural_expr: "0",
+    messages: {
+      "Search finished, found one page matching the search query.": [
+        "搜索完成，匹配到 ${resultCount} 页。",
+      ],
+    },
+  });
+}

@@ -56,7 +56,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
-    """A JupyterLab server on loopback, rooted at a throwaway copy of the notebooks."""
+    """A JupyterLab server on loopback, rooted at a throwaway copy of the notebooks folder,
+    as ``make lab`` roots it at ``notebooks/``: pages are ``/lab/tree/<file>``, slides
+    ``/rise/<file>``."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     settings = root / "settings" / "@jupyterlab" / "notebook-extension"
@@ -85,7 +87,7 @@ def jupyterlab(tmp_path_factory):
             f"--port={port}",
             "--IdentityProvider.token=",
             "--ServerApp.password=",
-            f"--ServerApp.root_dir={root}",
+            f"--ServerApp.root_dir={root / 'notebooks'}",
             f"--LabApp.user_settings_dir={root / 'settings'}",
             "--LabApp.expose_app_in_browser=True",
             "--ServerApp.open_browser=False",

@@ -165,14 +165,19 @@ def search(page, book_url, query) -> set[str]:
     """The pages that the book's search page lists for ``query``."""
     page.goto(f"{book_url}search.html?q={quote(query)}")
     # Sphinx's searchtools.js writes its summary ("found N pages", or "did not match") last.
-    page.wait_for_function(
+    summary = page.wait_for_function(
         "() => (document.querySelector('#search-results p.search-summary') || {})"
         ".textContent?.trim()"
-    )
+    ).json_value()
     links = page.eval_on_selector_all(
         "#search-results ul.search li a", "(links) => links.map((a) => a.getAttribute('href'))"
     )
     assert not page.problems, page.problems
+    # the summary is in Chinese too (course.js adds the sentence Sphinx 8.2 leaves English)
+    if links:
+        assert summary == f"搜索完成，匹配到 {len(links)} 页。", summary
+    else:
+        assert re.search("[\u4e00-\u9fff]", summary), summary  # "没有找到……"
     return {link.split(".html")[0] for link in links}
 
 

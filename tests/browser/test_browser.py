@@ -65,7 +65,7 @@ def test_notebook_runs_and_renders_in_jupyterlab(browser, jupyterlab, notebook):
     page.set_default_timeout(RUN_TIMEOUT_S * 1000)
     try:
         # ?reset: a fresh workspace, so only this notebook is open
-        page.goto(f"{jupyterlab}/lab/tree/notebooks/{notebook.name}?reset")
+        page.goto(f"{jupyterlab}/lab/tree/{notebook.name}?reset")
         page.wait_for_function(
             """(name) => {
               const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;

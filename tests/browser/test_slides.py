@@ -88,7 +88,7 @@ def test_workshop_notebook_renders_as_offline_slides(browser, jupyterlab):
     page.on("response", record_failure)
     page.on("requestfailed", lambda request: failed.append(f"failed {request.url}"))
     try:
-        page.goto(f"{jupyterlab}/rise/notebooks/{NOTEBOOK.name}", timeout=WAIT_MS)
+        page.goto(f"{jupyterlab}/rise/{NOTEBOOK.name}", timeout=WAIT_MS)
         page.wait_for_selector(".reveal .slides > section.present h1", timeout=WAIT_MS)
         page.wait_for_function(
             "() => document.querySelectorAll('.reveal mjx-container').length > 0",
