@@ -26,7 +26,7 @@ test: $(BIN)/activate lint
 
 ## Unit, structure and docstring tests, without the slow ones (under a minute).
 unit: $(BIN)/activate
-	$(BIN)/python -m pytest -m "not slow" --doctest-modules gan_helpers tests --ignore=tests/browser
+	$(BIN)/python -m pytest -p no:nbval -m "not slow" --doctest-modules gan_helpers tests --ignore=tests/browser
 
 ## Build the offline HTML book in build/book/ from the stored outputs (seconds, no network:
 ## the set-up step fetched Mermaid with npm). Open build/book/index.html.

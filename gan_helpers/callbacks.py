@@ -25,7 +25,8 @@ class ImageMonitor(keras.callbacks.Callback):
     """Draws a grid of generated images every ``every`` epochs, from *fixed* latent vectors.
 
     The same latent vectors are used at every epoch, so the grids show how the
-    generator's answer to one question changes, not new random samples.
+    generator's answer to one question changes, not new random samples. An epoch whose
+    images are NaN or infinite (training diverged) gets a one-line note instead of a grid.
 
     Args:
         num_images: Images per grid.
@@ -80,6 +81,9 @@ class ImageMonitor(keras.callbacks.Callback):
             images = self.model.generator([self.latent_vectors, labels], training=False)[0]
         else:
             images = self.model.generator(self.latent_vectors, training=False)
+        if not np.isfinite(images).all():  # training diverged: there is no picture to draw
+            print(f"ImageMonitor: epoch {epoch + 1}: the generator returned NaN or Inf; no grid.")
+            return
         pixels = denormalize(images)  # [-1, 1] -> uint8 [0, 255], the range stated below
         self.grids[epoch + 1] = pixels
         fig = show_images(pixels, title=f"epoch {epoch + 1}", value_range=(0, 255))

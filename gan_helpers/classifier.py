@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gan_helpers.data import IMAGE_SHAPE, check_normalized
+
 if TYPE_CHECKING:
     import keras
 
 NUM_CLASSES = 10
+_DIMS = ", ".join(map(str, IMAGE_SHAPE))  # "28, 28, 1"
 
 
 def build_classifier() -> keras.Model:
@@ -35,7 +38,7 @@ def build_classifier() -> keras.Model:
 
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28, 1)),
+            keras.Input(shape=IMAGE_SHAPE),
             layers.Conv2D(32, 3, activation="relu"),
             layers.MaxPooling2D(),
             layers.Conv2D(64, 3, activation="relu"),
@@ -56,16 +59,12 @@ def _check_images(images, where: str) -> np.ndarray:
             f"{where} got images of dtype {images.dtype}; expected float images in [-1, 1]. "
             "Call gan_helpers.data.normalize(images) first."
         )
-    if images.ndim != 4 or images.shape[1:] != (28, 28, 1) or len(images) == 0:
+    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE or len(images) == 0:
         raise ValueError(
-            f"{where} got images of shape {images.shape}; expected (N, 28, 28, 1) with N > 0, "
+            f"{where} got images of shape {images.shape}; expected (N, {_DIMS}) with N > 0, "
             "the output of gan_helpers.data.normalize or of a generator."
         )
-    if not np.all(np.isfinite(images)) or images.min() < -1.001 or images.max() > 1.001:
-        raise ValueError(
-            f"{where} got values in [{images.min():g}, {images.max():g}]; expected [-1, 1]. "
-            "Call gan_helpers.data.normalize(images) on raw pixels."
-        )
+    check_normalized(images, where, generated=True)  # finite, and in [-1, 1]
     return images.astype(np.float32, copy=False)
 
 
@@ -187,10 +186,10 @@ def load_or_train_classifier(
         print(f"classifier: loaded from {path}")
         return classifier
     classifier = train_classifier(images, labels, **kwargs)
+    from gan_helpers.checkpoint import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.stem}.partial.keras")
-    classifier.save(partial)
-    os.replace(partial, path)  # an interrupted save never leaves a half-written cache
+    write_atomic(path, classifier.save)  # an interrupted save never leaves a half-written cache
     print(f"classifier: saved to {path}")
     return classifier
 

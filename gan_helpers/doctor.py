@@ -18,6 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gan_helpers.cli import Parser
+from gan_helpers.quiet import hide_native_logs
+
 MIN_PYTHON = (3, 10)
 MIN_TENSORFLOW = (2, 16)
 MIN_MEMORY_GB = 2.0
@@ -210,8 +213,15 @@ def run_checks() -> list[Check]:
 
 
 def main(argv=None) -> int:
-    """Prints the report; returns 1 if any check failed."""
-    checks = run_checks()
+    """Prints the report; returns 1 if any check failed (2 for a bad command line)."""
+    parser = Parser(prog="python -m gan_helpers.doctor", description=__doc__.splitlines()[0])
+    try:
+        parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or an unknown option reported on one line
+        return int(exc.code or 0)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with hide_native_logs():  # TensorFlow's start-up and device-discovery lines
+        checks = run_checks()
     marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
     for check in checks:
         print(f"[{marks[check.status]}] {check.name:12s} {check.detail}")

@@ -36,7 +36,28 @@ def _as_logits(logits, name: str):
     return ops.cast(logits, "float32")
 
 
-def _as_logit_pair(real_logits, fake_logits):
+def as_logit_pair(real_logits, fake_logits):
+    """Checks a batch of real and fake logits and returns them as float32 vectors.
+
+    Every discriminator loss here starts with this check (notebook 03 teaches it, 07 reuses
+    it for its own loss).
+
+    Args:
+        real_logits: Logits on real images, shape ``(batch,)`` or ``(batch, 1)``.
+        fake_logits: Logits on generated images, the same number of them.
+
+    Returns:
+        ``(real_logits, fake_logits)`` as float32 tensors of shape ``(batch,)``.
+
+    Raises:
+        TypeError: If the logits are not floating point.
+        ValueError: If either is not one logit per example, or the two batches differ in size.
+
+    Example:
+        >>> real_logits, fake_logits = as_logit_pair([[2.0], [1.0]], [-1.0, 0.5])
+        >>> tuple(real_logits.shape), fake_logits.dtype.name
+        ((2,), 'float32')
+    """
     real_logits = _as_logits(real_logits, "real_logits")
     fake_logits = _as_logits(fake_logits, "fake_logits")
     if real_logits.shape[0] is not None and fake_logits.shape[0] is not None:
@@ -67,7 +88,7 @@ def discriminator_loss(real_logits, fake_logits):
         >>> float(discriminator_loss([[0.0]], [[0.0]])[0])  # 2 log 2
         1.3862943649291992
     """
-    real_logits, fake_logits = _as_logit_pair(real_logits, fake_logits)
+    real_logits, fake_logits = as_logit_pair(real_logits, fake_logits)
     return ops.softplus(-real_logits) + ops.softplus(fake_logits)
 
 
@@ -145,7 +166,7 @@ def discriminator_loss_smoothed(real_logits, fake_logits, label_smoothing: float
             f"label_smoothing={label_smoothing!r} must lie in [0, 1); 0.1 (real target 0.9) "
             "is the usual value."
         )
-    real_logits, fake_logits = _as_logit_pair(real_logits, fake_logits)
+    real_logits, fake_logits = as_logit_pair(real_logits, fake_logits)
     target = 1.0 - label_smoothing  # the real samples' target; the fakes' stays 0
     real_loss = target * ops.softplus(-real_logits) + (1.0 - target) * ops.softplus(real_logits)
     return real_loss + ops.softplus(fake_logits)
@@ -169,7 +190,7 @@ def discriminator_loss_hinge(real_logits, fake_logits):
         >>> discriminator_loss_hinge([2.0, 0.5], [-2.0, 0.0]).numpy().tolist()
         [0.0, 1.5]
     """
-    real_logits, fake_logits = _as_logit_pair(real_logits, fake_logits)
+    real_logits, fake_logits = as_logit_pair(real_logits, fake_logits)
     return ops.relu(1.0 - real_logits) + ops.relu(1.0 + fake_logits)
 
 
@@ -192,7 +213,7 @@ def discriminator_loss_wasserstein(real_logits, fake_logits):
         >>> discriminator_loss_wasserstein([3.0], [1.0]).numpy().tolist()
         [-2.0]
     """
-    real_logits, fake_logits = _as_logit_pair(real_logits, fake_logits)
+    real_logits, fake_logits = as_logit_pair(real_logits, fake_logits)
     return fake_logits - real_logits
 
 

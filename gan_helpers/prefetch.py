@@ -21,10 +21,11 @@ this package belongs to, the file that notebooks 06 and 08 open as
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
+
+from gan_helpers.cli import Parser, import_keras_quietly
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _DEFAULT = "default"  # --classifier without a path
@@ -57,10 +58,13 @@ def default_classifier_path() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Caches MNIST (and the judge); returns 0 on success, 1 with a one-line reason otherwise."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gan_helpers.prefetch", description=__doc__.splitlines()[0]
-    )
+    """Caches MNIST (and the judge).
+
+    Returns:
+        0 on success; 1 after a one-line reason why it failed; 2 after a one-line complaint
+        about the command line.
+    """
+    parser = Parser(prog="python -m gan_helpers.prefetch", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--from", dest="source", type=Path, help="Keras' mnist.npz to copy into its cache"
     )
@@ -73,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also train and cache notebook 06's classifier "
         "(default: notebooks/runs/classifier.keras in the course folder)",
     )
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option already reported on one line
+        return int(exc.code or 0)
+    import_keras_quietly()  # TensorFlow's start-up lines would bury a one-line error
     if args.source is not None:
         code = _copy_mnist(args.source)
     else:

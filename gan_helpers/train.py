@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
+from gan_helpers.cli import EXIT_USAGE, Parser, import_keras_quietly
+
 EXIT_NON_FINITE = 3
 EXIT_WRITE_FAILED = 4
 
@@ -54,14 +54,6 @@ def epoch_dataset(images, batch_size: int, seed: int, epoch: int):
     return make_dataset(images, batch_size, seed=seed * 100_003 + epoch).repeat()
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser that reports a bad command line on one line."""
-
-    def error(self, message):
-        """Prints ``error: <message>`` and exits with status 2 (argparse prints usage too)."""
-        self.exit(EXIT_USAGE, f"error: {message.rstrip('.')}. See `{self.prog} --help`.\n")
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     """Parses and checks the command line.
 
@@ -78,7 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         TRAIN_STEPS,
     )
 
-    parser = _Parser(prog="python -m gan_helpers.train", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m gan_helpers.train", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--steps", type=int, default=TRAIN_STEPS, help=f"total training steps ({TRAIN_STEPS:,})"
     )
@@ -321,12 +313,7 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
     """Runs the command; returns the process exit status (see the module docstring)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from gan_helpers.quiet import hide_native_logs
-
-    with hide_native_logs():  # TensorFlow's start-up lines would bury a one-line error
-        import keras
-
+    keras = import_keras_quietly()  # TensorFlow's start-up lines would bury a one-line error
     try:
         args = parse_args(argv)
     except SystemExit as exc:  # --help, or a bad option already reported on one line

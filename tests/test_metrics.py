@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -270,3 +271,23 @@ def test_classifier_functions_reject_bad_images(tiny_digits):
         from gan_helpers.models import build_discriminator
 
         classifier.classifier_outputs(build_discriminator(), images[:4])
+
+
+def test_scoring_accepts_generated_images_without_dark_pixels_but_not_nan():
+    grey = np.full((32, 28, 28, 1), 0.5, np.float32)  # a collapsed generator: no pixel < 0
+    assert classifier._check_images(grey, "classifier_outputs").shape == grey.shape
+    with pytest.raises(data.DataError, match="classifier_outputs got images .* NaN or infinite"):
+        classifier._check_images(np.full_like(grey, np.nan), "classifier_outputs")
+
+
+def test_an_interrupted_cache_save_leaves_no_file_behind(tmp_path, monkeypatch):
+    class FullDisk:
+        def save(self, path):
+            Path(path).write_bytes(b"half a model")
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(classifier, "train_classifier", lambda *args, **kwargs: FullDisk())
+    path = tmp_path / "runs" / "classifier.keras"
+    with pytest.raises(OSError, match="No space left on device.*classifier.keras"):
+        classifier.load_or_train_classifier(path, np.zeros((1, 28, 28, 1)), np.zeros(1))
+    assert list(path.parent.iterdir()) == []

@@ -607,3 +607,19 @@ def test_a_real_process_prints_only_the_error_line(tmp_path):
     assert result.returncode == 2
     _assert_one_line_error(result.stderr)
     assert "is empty (0 bytes)" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_real_process_stopped_by_a_nan_loss_prints_only_the_error_line(digits_npz, tmp_path):
+    """No NumPy warning about drawing NaN images comes before the one line: the image
+    monitor draws no grid of a diverged generator and says so on standard output."""
+    output = tmp_path / "run"
+    result = subprocess.run(
+        [*COMMAND, *_args(digits_npz, output, "--learning-rate", "1e12", epochs=1)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 3
+    _assert_one_line_error(result.stderr)
+    assert "the generator returned NaN or Inf; no grid" in result.stdout
+    assert not list(output.rglob("*.png"))
