@@ -219,7 +219,6 @@ def main(argv=None) -> int:
         parser.parse_args(argv)
     except SystemExit as exc:  # --help, or an unknown option reported on one line
         return int(exc.code or 0)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with hide_native_logs():  # TensorFlow's start-up and device-discovery lines
         checks = run_checks()
     marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}

@@ -1,5 +1,7 @@
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -237,8 +239,6 @@ def test_a_bad_command_line_is_one_line_with_status_2(capsys):
 def test_tensorflow_start_up_lines_do_not_bury_the_error(tmp_path):
     """TensorFlow writes start-up lines to standard error as it is imported; a failed
     prefetch must show only its own line, and a passing doctor nothing at all."""
-    import subprocess
-    import sys
 
     def run(*args):
         return subprocess.run(
