@@ -86,7 +86,8 @@ def plot_playground(
 
     Left: the heat-map sigmoid(D(x)), real and fake samples, G's manifold and the
     arrows -grad_x L_G at fake samples; then both losses, mode coverage, and the JS
-    divergence between grid histograms of real and fake samples, over the rounds.
+    divergence (natural log, at most log 2) between grid histograms of real and fake
+    samples, over the rounds.
 
     Example:
         >>> gan = ToyGAN(ToyGANConfig(latent_dim=2, hidden=16, batch_size=32), make_ring())
@@ -132,7 +133,7 @@ def plot_playground(
     ax_js.text(
         0.02, np.log(2), "log 2: disjoint", transform=ax_js.get_yaxis_transform(), va="bottom"
     )
-    ax_js.set(xlabel="round", ylim=(0, 0.75), title="JS divergence (30 x 30 grid)")
+    ax_js.set(xlabel="round", ylim=(0, 0.75), title="JS divergence in nats (30 x 30 grid)")
     fig.tight_layout()
     return fig
 

@@ -13,6 +13,7 @@ from gan_helpers.stabilize import (
     loss_functions,
     new_history,
     record_evaluation,
+    summarize,
     train_toy_gan,
 )
 from gan_helpers.toy import make_grid, make_ring
@@ -223,3 +224,23 @@ def test_bad_configs_raise_clear_errors():
         ToyGAN({"loss": "hinge"}, make_ring())
     with pytest.raises(ValueError, match="steps=0"):
         train_toy_gan(SMALL, make_ring(), steps=0)
+
+
+def test_summarize_reports_the_sample_std_over_seeds():
+    # the baseline's final modes in 07's stored run: 8, 0 and 8 over three seeds
+    runs = [{"modes": [8, 8]}, {"modes": [6, 0]}, {"modes": [4, 8]}]
+    mean, std = summarize(runs, "modes")
+    assert mean == pytest.approx(16 / 3)
+    assert std == pytest.approx(np.std([8, 0, 8], ddof=1)) == pytest.approx(4.6188, abs=1e-4)
+    assert std > np.std([8, 0, 8])  # ddof=0 would understate the spread of three seeds
+    mean3, std3 = summarize(runs, "modes", last=2)  # per-run means 8, 3, 6
+    assert (mean3, std3) == (pytest.approx(17 / 3), pytest.approx(np.std([8, 3, 6], ddof=1)))
+
+
+def test_summarize_of_one_run_has_no_spread_and_bad_arguments_raise():
+    mean, std = summarize([{"high_quality": [0.1, 0.3]}], "high_quality", last=2)
+    assert mean == pytest.approx(0.2) and np.isnan(std)
+    with pytest.raises(ValueError, match="summarize got 0 runs"):
+        summarize([], "modes")
+    with pytest.raises(ValueError, match="last=0"):
+        summarize([{"modes": [1]}], "modes", last=0)
