@@ -21,6 +21,7 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # as the course runs (gan_helpers/onednn.py)
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from PIL import Image
 
+from gan_helpers.animation import tile
 from gan_helpers.data import denormalize
 from gan_helpers.plotting import show_images
 
@@ -32,7 +34,9 @@ class ImageMonitor(keras.callbacks.Callback):
         num_images: Images per grid.
         every: Draw after every ``every``-th epoch.
         seed: Seed of the fixed latent vectors.
-        directory: If given, save ``epoch_NNN.png`` there; nothing is written otherwise.
+        directory: If given, save each grid's pixels there as ``epoch_NNN.png`` (the
+            frames of :func:`gan_helpers.animation.save_animation`); nothing is written
+            otherwise.
         show: Display each grid in the notebook (``IPython.display``).
 
     Attributes:
@@ -86,14 +90,14 @@ class ImageMonitor(keras.callbacks.Callback):
             return
         pixels = denormalize(images)  # [-1, 1] -> uint8 [0, 255], the range stated below
         self.grids[epoch + 1] = pixels
-        fig = show_images(pixels, title=f"epoch {epoch + 1}", value_range=(0, 255))
-        if self.directory is not None:
+        if self.directory is not None:  # the grid's pixels, one frame of an animation
             self.directory.mkdir(parents=True, exist_ok=True)
-            fig.savefig(self.directory / f"epoch_{epoch + 1:03d}.png", dpi=80)
+            path = self.directory / f"epoch_{epoch + 1:03d}.png"
+            Image.fromarray(tile(pixels)).save(path)
         if self.show:
             from IPython.display import display
 
-            display(fig)
+            display(show_images(pixels, title=f"epoch {epoch + 1}", value_range=(0, 255)))
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):

