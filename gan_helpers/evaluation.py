@@ -4,9 +4,10 @@ A fixed judge (the course classifier, see
 :func:`gan_helpers.classifier.load_or_train_course_classifier`) turns images into features
 and class probabilities; the held-out digits are the MNIST
 test split shipped in the package (:func:`gan_helpers.data.load_mnist_test`). For each
-seed, :func:`make_groups` draws a reference set of N held-out digits and four groups of N
-images (the generator, other real digits, real digits 0-4 only, noised real digits), and
-:func:`evaluate` scores each group against the reference. ``benchmarks/quality.py`` uses
+seed, :func:`make_groups` draws a reference set of N held-out digits and groups of N images
+(the generator, other real digits, real digits 0-4 only, noised real digits and, when
+given, the digits the generator learned from), and :func:`evaluate` scores each group
+against the reference. ``benchmarks/quality.py`` uses
 the same functions, so its numbers and notebook 06's table are comparable.
 """
 
@@ -47,8 +48,8 @@ def generate(generator: keras.Model, num_images: int, seed: int, batch_size: int
     return np.clip(np.concatenate([np.asarray(b, dtype="float32") for b in batches]), -1.0, 1.0)
 
 
-def make_groups(generator, classifier, held_out, num_images, noise_std, seed):
-    """A reference set and four groups of ``num_images`` each, as (features, probabilities).
+def make_groups(generator, classifier, held_out, num_images, noise_std, seed, training=None):
+    """A reference set and the groups to score against it, as (features, probabilities).
 
     Args:
         generator: The generator to evaluate.
@@ -58,10 +59,14 @@ def make_groups(generator, classifier, held_out, num_images, noise_std, seed):
         num_images: N, the size of the reference set and of every group.
         noise_std: Standard deviation of the noise of the "noised" group.
         seed: Draws the reference, the groups' digits and the generator's latent vectors.
+        training: Optional dict with the ``"features"`` and ``"probabilities"`` of the
+            digits the generator learned from; adds the group "training digits".
 
     Returns:
         ``(reference_features, groups)``; ``groups`` maps "generator", "real floor",
-        "digits 0-4" and "noised" to ``(features, probabilities)``. No two sets share a digit.
+        "digits 0-4", "noised" and (with ``training``) "training digits" to
+        ``(features, probabilities)``. No group shares a digit with the reference; the
+        groups may share digits with one another ("noised" is "real floor" with noise).
     """
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(held_out["labels"]))
@@ -76,6 +81,10 @@ def make_groups(generator, classifier, held_out, num_images, noise_std, seed):
         "digits 0-4": (features[low_digits], probabilities[low_digits]),
         "noised": classifier_outputs(classifier, noised),
     }
+    if training is not None:
+        pick = np.random.default_rng([seed, 1]).permutation(len(training["features"]))
+        pick = pick[:num_images]
+        groups["training digits"] = (training["features"][pick], training["probabilities"][pick])
     return features[reference], groups
 
 
