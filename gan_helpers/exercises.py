@@ -286,23 +286,29 @@ def _discrete_kl(p, q) -> float:
 
 @_exercise(
     "04.warmup",
-    right=(0.3466, 0.34657, 0.347),
+    right=(0.3840, 0.38401, 0.384),
     wrong=(
-        0.6931,  # log 2: the upper bound, or both halves forgotten
-        0.5,  # in bits (log base 2)
-        0.1733,  # one KL term only
-        -0.3466,
-        0.35,  # a rounded guess
-        0.3,
+        0.3688,  # KL(P || M) alone, un-halved
+        0.3993,  # KL(Q || M) alone, un-halved
+        0.7680,  # the two KLs summed, un-halved
+        0.5540,  # in bits (log base 2)
+        0.1668,  # log base 10
+        0.1844,  # only the first half
+        0.1996,  # only the second half
+        0.3466,  # the old mirror-image pair
+        0.6931,  # log 2, the upper bound
+        -0.3840,
+        -0.3091,  # M = P + Q, not halved
         0.0,
+        0.38,  # a rounded guess: gets the rounding hint
     ),
 )
 def _jsd_of_two_discrete(answer) -> tuple[bool, str]:
-    p, q = np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])
+    p, q = np.array([0.6, 0.4, 0.0]), np.array([0.0, 0.5, 0.5])
     m = (p + q) / 2
     expected = 0.5 * _discrete_kl(p, m) + 0.5 * _discrete_kl(q, m)
     if _close(float(answer), expected, 1e-3):
-        return True, "P 和 Q 各有一半概率落在对方为 0 的取值上，JSD 介于 0 和 log 2 之间。"
+        return True, "P 和 Q 只在中间那个取值上重叠；两个 KL 不相等，各乘 ½ 再相加。"
     if _close(float(answer), expected, 0.01):
         return False, ROUNDING_HINT
     return False, (
@@ -446,23 +452,32 @@ def _frechet(features_a, features_b) -> float:
 # ---------------------------------------------------------------- 07 训练稳定性
 @_exercise(
     "07.core",
-    right=(12.5,),
+    right=(46.67, 46.6667, 140 / 3),
     wrong=(
-        25.0,  # without gamma / 2
-        5.0,  # the norm, not squared
-        2.5,  # gamma / 2 times the norm
-        6.25,  # gamma / 4
-        3.5,  # (3 + 4) / 2
-        12.0,  # a rounded guess
-        -12.5,
+        9.3333,  # gamma / 2 forgotten
+        93.3333,  # gamma without the 1/2
+        4.6667,  # 1/2 without gamma
+        140.0,  # the sum instead of the mean
+        12.3570,  # the norms not squared
+        30.5392,  # the square of the mean norm
+        23.3333,  # gamma / 4
+        125.0,  # the first gradient only
+        28.8889,  # the squared norm of the mean gradient
+        37.0711,  # gamma / 2 times the sum of the norms
+        12.5,  # the old question (gamma = 1, one gradient)
+        -46.6667,
+        46.6,  # a rounded guess: gets the rounding hint
     ),
 )
 def _r1_penalty(answer) -> tuple[bool, str]:
-    gradient = np.array([3.0, 4.0])
-    expected = 1.0 / 2 * float(gradient @ gradient)
-    if _close(float(answer), expected, 1e-6):
-        return True, "R1 惩罚是 γ/2 乘梯度范数的平方。"
-    return False, "R1 惩罚是 γ/2 · ‖∇ₓD(x)‖²：别忘了 1/2 和平方。"
+    gradients = np.array([[3.0, 4.0], [0.0, 1.0], [1.0, 1.0]])  # dD/dx at three real samples
+    gamma = 10.0
+    expected = gamma / 2 * float(np.mean(np.sum(gradients**2, axis=1)))
+    if _close(float(answer), expected, 0.01):
+        return True, "R1 惩罚是 γ/2 乘梯度范数平方在一批真实样本上的平均。"
+    if _close(float(answer), expected, 0.1):
+        return False, ROUNDING_HINT
+    return False, "先平方，再对一批取平均，再乘 γ/2：γ/2 · mean‖∇ₓD(x)‖²。"
 
 
 # ---------------------------------------------------------------- 08 实际应用

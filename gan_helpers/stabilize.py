@@ -3,7 +3,8 @@
 ``ToyGAN`` is the course's stack at toy scale: the MLPs of :mod:`gan_helpers.models`,
 the losses and penalties of :mod:`gan_helpers.losses`, and for the generator the
 update step of :mod:`gan_helpers.gan`. The discriminator's update is its own, because
-the stabilisers live there: instance noise on D's inputs, PacGAN's packing, one
+the stabilisers live there: instance noise on D's inputs (G's update sees the same
+noise, so G trains against the noised distributions), PacGAN's packing, one
 training-mode call of D on real and fake samples together (Keras'
 ``SpectralNormalization`` rewrites D's kernels on every such call) and the gradient
 penalties inside D's tape. One training round (``n_critic`` D updates, then ``g_steps``
@@ -43,8 +44,9 @@ class ToyGANConfig:
         loss: ``"nonsaturating"`` (baseline), ``"hinge"`` or ``"wgan-gp"``.
         label_smoothing: One-sided smoothing: real targets become ``1 - label_smoothing``
             (non-saturating loss only).
-        instance_noise: Std of Gaussian noise added to D's real and fake inputs,
-            annealed linearly to 0 over ``anneal_steps`` rounds.
+        instance_noise: Std of Gaussian noise added to every input of D (real and fake
+            samples in D's update, fake samples in G's update), annealed linearly to 0
+            over ``anneal_steps`` rounds.
         r1_gamma: Weight gamma of the R1 penalty gamma/2 * |grad_x D(x_real)|^2.
         spectral_norm: Wrap every Dense layer of D in ``SpectralNormalization``.
         pack: PacGAN's m: D sees ``pack`` samples concatenated, shape ``(batch/m, 2m)``.
@@ -216,6 +218,30 @@ class ToyGAN:
         """
         return self.discriminator(self.pack(samples), training=False)
 
+    def instance_noise_std(self):
+        """The instance noise's std in the current round: ``instance_noise``, annealed to 0.
+
+        Example:
+            >>> from gan_helpers.toy import make_ring
+            >>> config = ToyGANConfig(instance_noise=0.1, anneal_steps=4, hidden=16, batch_size=32)
+            >>> gan = ToyGAN(config, make_ring())
+            >>> _ = gan.rounds.assign(1)
+            >>> round(float(gan.instance_noise_std()), 3)
+            0.075
+        """
+        progress = tf.cast(self.rounds, tf.float32) / float(self.config.anneal_steps)
+        return self.config.instance_noise * tf.maximum(0.0, 1.0 - progress)
+
+    def noisy_discriminator(self, samples, training: bool = False):
+        """D as G's update sees it under instance noise: noise first, then packing.
+
+        Instance noise (Sønderby et al. 2017; Arjovsky and Bottou 2017) replaces both
+        distributions by their convolutions with a Gaussian, so G is trained against
+        D's verdict on noised fakes, not on clean ones.
+        """
+        noise = self.rng.normal(tf.shape(samples), stddev=self.instance_noise_std())
+        return self.packed_discriminator(samples + noise, training=training)
+
     def _penalty(self, real, fake):
         cfg = self.config
         penalty = tf.constant(0.0)
@@ -233,8 +259,7 @@ class ToyGAN:
         latent_vectors = self.rng.normal([tf.shape(real_samples)[0], cfg.latent_dim])
         fake_samples = self.generator(latent_vectors, training=True)
         if cfg.instance_noise > 0:
-            progress = tf.cast(self.rounds, tf.float32) / float(cfg.anneal_steps)
-            sigma = cfg.instance_noise * tf.maximum(0.0, 1.0 - progress)
+            sigma = self.instance_noise_std()
             real_samples += self.rng.normal(tf.shape(real_samples), stddev=sigma)
             fake_samples += self.rng.normal(tf.shape(fake_samples), stddev=sigma)
         real, fake = self.pack(real_samples), self.pack(fake_samples)
@@ -251,9 +276,10 @@ class ToyGAN:
 
     def _g_update(self):
         latent_vectors = self.rng.normal([self.config.batch_size, self.config.latent_dim])
+        noisy = self.config.instance_noise > 0
         per_example = generator_step(
             self.generator,
-            self.packed_discriminator,
+            self.noisy_discriminator if noisy else self.packed_discriminator,
             self.g_optimizer,
             self.g_loss_fn,
             latent_vectors,
@@ -342,13 +368,15 @@ def train_toy_gan(
     seed: int = 0,
     eval_every: int = 100,
     num_eval: int = 2000,
+    keep_samples: bool = False,
 ) -> dict:
     """Trains a :class:`ToyGAN` for ``steps`` rounds, evaluating every ``eval_every``.
 
     Returns:
         A dict of lists, keyed by ``HISTORY_KEYS`` (see :func:`record_evaluation`;
         ``d_loss`` and ``g_loss`` are means since the last evaluation), plus
-        ``"samples"``: the last evaluation's ``(num_eval, 2)`` generated points.
+        ``"samples"``: the last evaluation's ``(num_eval, 2)`` generated points, and
+        with ``keep_samples=True`` also ``"all_samples"``: every evaluation's points.
 
     Example:
         >>> from gan_helpers.toy import make_ring
@@ -360,14 +388,16 @@ def train_toy_gan(
     if steps < 1 or eval_every < 1:
         raise ValueError(f"steps={steps}, eval_every={eval_every}; both must be >= 1.")
     gan = ToyGAN(config, mixture, seed)
-    history = new_history()
+    history, all_samples = new_history(), []
     done = 0
     while done < steps:
         chunk = min(eval_every, steps - done)
         d_loss, g_loss = gan.train(tf.constant(chunk))
         done += chunk
-        samples = record_evaluation(history, gan, d_loss, g_loss, num_eval, seed=seed + 1)
-    history["samples"] = samples
+        all_samples.append(record_evaluation(history, gan, d_loss, g_loss, num_eval, seed + 1))
+    history["samples"] = all_samples[-1]
+    if keep_samples:
+        history["all_samples"] = all_samples
     return history
 
 

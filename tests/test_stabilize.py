@@ -82,6 +82,25 @@ def test_penalties_are_positive_and_finite(changes):
     assert 0 < float(penalty) < 1e6 and np.isfinite(float(d_loss))
 
 
+def test_instance_noise_reaches_g_update_and_anneals_to_zero():
+    # G trains against the noised distributions (Sonderby et al.; Arjovsky and Bottou):
+    # with the same seed, weights and latent vectors, only the noise in G's view differs.
+    clean, noisy = _gan(), _gan(instance_noise=0.5, anneal_steps=4)
+    clean.generator_update()
+    noisy.generator_update()
+    assert any(_changed(snapshot(clean.generator.weights), snapshot(noisy.generator.weights)))
+    # once annealed, the noise has std 0 and G's update equals the noise-free one
+    clean, annealed = _gan(), _gan(instance_noise=0.5, anneal_steps=4)
+    annealed.rounds.assign(4)
+    assert float(annealed.instance_noise_std()) == 0.0
+    clean.generator_update()
+    annealed.generator_update()
+    for a, b in zip(snapshot(clean.generator.weights), snapshot(annealed.generator.weights)):
+        np.testing.assert_array_equal(a, b)
+    annealed.rounds.assign(1)
+    assert float(annealed.instance_noise_std()) == pytest.approx(0.375)
+
+
 def test_no_penalty_for_the_baseline():
     gan = _gan()
     assert float(gan.discriminator_update(gan.sample_real(32))[1]) == 0.0
@@ -203,6 +222,17 @@ def test_train_toy_gan_history():
     assert all(0 <= m <= 25 for m in history["modes"])
     assert all(0.0 <= q <= 1.0 for q in history["high_quality"])
     assert history["samples"].shape == (200, 2)
+    assert "all_samples" not in history
+
+
+def test_train_toy_gan_can_keep_every_evaluations_samples():
+    history = train_toy_gan(
+        SMALL, make_ring(), steps=20, eval_every=10, num_eval=50, keep_samples=True
+    )
+    assert len(history["all_samples"]) == len(history["step"]) == 2
+    assert all(samples.shape == (50, 2) for samples in history["all_samples"])
+    np.testing.assert_array_equal(history["all_samples"][-1], history["samples"])
+    assert not np.array_equal(history["all_samples"][0], history["all_samples"][1])
 
 
 def test_bad_configs_raise_clear_errors():
@@ -227,7 +257,7 @@ def test_bad_configs_raise_clear_errors():
 
 
 def test_summarize_reports_the_sample_std_over_seeds():
-    # the baseline's final modes in 07's stored run: 8, 0 and 8 over three seeds
+    # final modes 8, 0 and 8 over three seeds: one seed far behind the others
     runs = [{"modes": [8, 8]}, {"modes": [6, 0]}, {"modes": [4, 8]}]
     mean, std = summarize(runs, "modes")
     assert mean == pytest.approx(16 / 3)
