@@ -182,9 +182,14 @@ _EVENT_YEARS = {"A": 2022, "B": 2014, "C": 2017, "D": 2024, "E": 2020, "F": 2018
         ["D", "A", "E", "F", "C", "B"],
         ["B", "C", "F", "E", "A"],
         ["B", "C", "F", "E", "A", "D", "D"],
+        {"B", "C", "F", "E", "A", "D"},
+        frozenset("BCFEAD"),
+        dict.fromkeys(["B", "C", "F", "E", "A", "D"]),
     ),
 )
 def _milestone_order(answer) -> tuple[bool, str]:
+    if isinstance(answer, (set, frozenset, dict)):
+        return False, '顺序题要用列表：集合不保存先后顺序，字典也不行；写成 ["A", "B", ...]。'
     letters = [str(letter).strip().upper() for letter in answer]
     letters = [letter for letter in letters if letter not in {"", ","}]
     if sorted(letters) != sorted(_EVENT_YEARS):
@@ -364,7 +369,7 @@ def _kl_is_not_symmetric(answer) -> tuple[bool, str]:
     expected = (_gaussian_kl(0.0, 1.0, 1.0, 2.0), _gaussian_kl(1.0, 2.0, 0.0, 1.0))
     values = np.asarray(answer, dtype=np.float64)
     if values.shape != (2,):
-        return False, "要填两个数：kl_answer = (KL_pq, KL_qp)。"
+        return False, "要填两个数：answer = (KL_pq, KL_qp)。"
     if _close(values, expected, 1e-3):
         return True, "两个方向的 KL 不相等：KL 散度不对称。"
     if _close(values[::-1], expected, 1e-3):

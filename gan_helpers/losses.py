@@ -13,7 +13,9 @@ average over the *global* batch under ``tf.distribute``. Labels: real = 1, fake 
 Beside the original GAN's losses, the stabilisers of notebook 07: one-sided label
 smoothing, the hinge loss, the Wasserstein critic loss and two gradient penalties
 (WGAN-GP's and R1). The penalties need the discriminator and its inputs, not only
-logits; they too return one value per example, unweighted.
+logits; they too return one value per example, unweighted. Notebook 07 shows
+``_input_gradient`` and ``r1_penalty`` (with ``_as_samples``) as teaching copies, and
+tests/test_notebooks.py compares them with this file.
 """
 
 from __future__ import annotations

@@ -116,7 +116,12 @@ def plot_playground(
     arrows = fake[:64]
     push = generator_arrows(gan, arrows)
     ax.quiver(arrows[:, 0], arrows[:, 1], push[:, 0], push[:, 1], color="k", width=0.004)
-    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", title="D(x), samples, -grad L_G")
+    ax.set(
+        xlim=(-lim, lim),
+        ylim=(-lim, lim),
+        aspect="equal",
+        title="sigmoid(D(x)), samples, -grad L_G",
+    )
     ax.legend(loc="upper right", fontsize=7)
     steps = history.get("step", [])
     ax_loss.plot(steps, history.get("d_loss", []), label="d_loss")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import re
@@ -103,12 +104,13 @@ def test_course_times_runs_a_notebook_copy_and_reports_time_and_memory():
     assert notebook.read_bytes() == before  # it ran a copy, the committed notebook is untouched
 
 
-def test_quality_prints_curve_final_table_targets_and_ratios(tmp_path):
+def test_quality_prints_timing_floors_curve_final_table_targets_and_ratios(tmp_path):
     out = run_script(
-        "benchmarks/quality.py",
+        "-m",
+        "benchmarks.quality",
         "--steps",
         "20",
-        "--checkpoints",
+        "--points",
         "2",
         "--num-samples",
         "200",
@@ -118,25 +120,56 @@ def test_quality_prints_curve_final_table_targets_and_ratios(tmp_path):
         "1",
         "--classifier",
         str(tmp_path / "judge.keras"),
+        "--timing-rounds",
+        "1",
+        "--timing-seconds",
+        "0.05",
+        "--log",
+        str(tmp_path / "rows.jsonl"),
     )
+    quality = importlib.import_module("benchmarks.quality")
+    names = list(quality.DEFAULT_CANDIDATES)
+    assert names[0] == "course"
+    # seconds per step relative to the course default, converted to idle seconds
+    for name in names:
+        assert re.search(
+            rf"^{re.escape(name)}\s+[\d.]+x course per step \(CPU time; wall [\d.]+x\) = "
+            r"[\d.]+ idle s/step",
+            out,
+            re.MULTILINE,
+        ), out
     curve = re.findall(
-        r"^(baseline|course)\s+seed 0  step\s+(\d+)\s+[\d.]+ min  classifier score ([\d.]+)"
-        r"  confident ([\d.]+)  FD ([\d.]+)  FD/floor ([\d.]+)"
-        r"  precision ([\d.]+)  recall ([\d.]+)$",
+        r"^(\S+)\s+seed 0  step\s+(\d+)  idle\s+[\d.]+ min  wall\s+[\d.]+ min  "
+        r"classifier score ([\d.]+)  confident ([\d.]+)  FD ([\d.]+)  FD/floor ([\d.]+)  "
+        r"FD/train ([\d.]+)  precision ([\d.]+)  recall ([\d.]+)",
         out,
         flags=re.MULTILINE,
     )
     assert [(name, step) for name, step, *_ in curve] == [
-        ("baseline", "10"),
-        ("baseline", "20"),
-        ("course", "10"),
-        ("course", "20"),
+        (name, step) for name in names for step in ("10", "20")
     ], out
-    for _, _, score, confident, fd, fd_floor, precision, recall in curve:
+    for _, _, score, confident, fd, fd_floor, fd_train, precision, recall in curve:
         assert 1.0 <= float(score) <= 10.0
         assert 0.0 <= float(confident) <= 1.0 and 0.0 <= float(precision) <= 1.0
-        assert 0.0 <= float(recall) <= 1.0 and float(fd) > 0 and float(fd_floor) > 0
-    assert re.search(r"^course\s+20\s+[\d.]+ ±", out, flags=re.MULTILINE), out
-    assert "targets (issue 12): classifier score >= 8.5" in out
+        assert 0.0 <= float(recall) <= 1.0 and float(fd) > 0
+        assert float(fd_floor) > 0 and float(fd_train) > 0
+    # both floors, against the same reference
+    for group in ("real floor", "training digits"):
+        assert re.search(rf"^{group}\s+[\d.]+\s+[\d.]+\s+[\d.]+", out, re.MULTILINE), out
+    # one seed: values without "± 0"
+    row = re.search(r"^course\s+20\s+[\d.]+\s+(.*)$", out, flags=re.MULTILINE)
+    assert row and "±" not in row[1], out
+    assert "targets (issue 22): classifier score >= 8.5" in out
+    assert "FD/train <= 3.0" in out
     assert re.search(r"^judge accuracy on the 10,000 held-out test digits: [\d.]+%$", out, re.M)
-    assert re.search(r"^course\s+minutes [\d.]+  classifier score [\d.]+", out, re.MULTILINE)
+    assert re.search(r"^course\s+classifier score 1\.00  confident", out, re.MULTILINE), out
+    rows = (tmp_path / "rows.jsonl").read_text().splitlines()
+    assert len(rows) == 2 * len(names)
+    report = run_script("-m", "benchmarks.quality", "--report", str(tmp_path / "rows.jsonl"))
+    assert re.search(r"^course\s+20\s+[\d.]+\s+", report, flags=re.MULTILINE), report
+
+
+def test_quality_mean_sd_uses_the_sample_std_and_no_plus_minus_for_one_value():
+    quality = importlib.import_module("benchmarks.quality")
+    assert quality.mean_sd([1.0, 2.0, 3.0]) == "2.000 ± 1.000"  # ddof=1; np.std gives 0.816
+    assert quality.mean_sd([0.5]) == "0.500"

@@ -251,3 +251,15 @@ def test_the_milestone_comparison_catches_a_changed_year_or_label():
     assert _event_year_problems(milestones, labels, {**years, "A": 2020})[-1].startswith(
         "two events"
     )
+
+
+@pytest.mark.parametrize(
+    "unordered",
+    [{"B", "C", "F", "E", "A", "D"}, frozenset("BCFEAD"), dict.fromkeys("BCFEAD")],
+    ids=["set", "frozenset", "dict"],
+)
+def test_01_core_rejects_an_unordered_answer_with_a_format_hint(unordered, capsys):
+    """Review r4 finding 12: a set's iteration order is not the learner's order."""
+    assert exercises.check("01.core", unordered) is False
+    out = capsys.readouterr().out
+    assert "还不对" in out and "要用列表" in out and "顺序不对" not in out

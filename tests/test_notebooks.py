@@ -535,6 +535,19 @@ def test_teaching_copies_match_the_package(path, module_name, source):
     )
 
 
+def test_07_shows_how_a_gradient_penalty_is_computed():
+    """07 teaches the one new TensorFlow technique of its stabilisers, the input gradient of D
+    inside D's tape, as teaching copies of ``losses._input_gradient`` and ``losses.r1_penalty``.
+    The drift test above compares them with the package; this one keeps them from vanishing."""
+    shown = set()
+    for param in COPIES:
+        path, module_name, source = param.values
+        if path is not None and path.name == "07_stabilization.ipynb" and module_name == "losses":
+            shown |= {node.name for node in _parse(source).body if isinstance(node, DEFINITIONS)}
+    missing = {"_input_gradient", "r1_penalty"} - shown
+    assert not missing, f"07 no longer shows {sorted(missing)} as teaching copies of losses.py"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_no_unmarked_definition_shadows_the_package(path):
     problems = shadowing_problems(_notebook_sources(path))
