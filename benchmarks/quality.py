@@ -358,8 +358,11 @@ def run(name, images, judge, held_out, floor_by_seed, seed, plan, args, log):
 def print_summary(rows: list, floor_rows: dict, baseline: str = "course") -> None:
     """Curves, the last checkpoint (mean ± sd over seeds), targets and ratios to the baseline."""
     names = list(dict.fromkeys(r["candidate"] for r in rows))
-    seeds = sorted({r["seed"] for r in rows})
-    print(f"\nfloors against the same reference (N per group), seeds {seeds}:")
+    floor_seeds = len(next(iter(floor_rows.values()), []))
+    print(
+        f"\nfloors against the same reference (N per group), mean over the {floor_seeds} "
+        "seeds they were computed for:"
+    )
     print(
         f"{'group':16s} "
         + " ".join(

@@ -197,7 +197,11 @@ def test_conditional_limit_prints_its_curve_and_the_requested_digit_share(tmp_pa
         "0.05",
         "--log",
         str(tmp_path / "rows.jsonl"),
+        "--save-dir",
+        str(tmp_path / "models"),
     )
+    assert (tmp_path / "models" / "conditional_seed0.keras").exists()
+    assert (tmp_path / "models" / "conditional_seed0_D.keras").exists()
     assert re.search(
         r"^conditional: [\d.]+x the course's CPU time per step \[[\d., ]+\] = [\d.]+ idle s/step; "
         r"20 steps = [\d.]+ idle minutes$",
