@@ -38,12 +38,8 @@ understate recall (``Phi^-1(10 * Phi(z_0) - label)`` would restore a standard no
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
-import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -56,12 +52,19 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 from benchmarks.quality import (  # noqa: E402
+    CANDIDATES,
     IDLE_SECONDS_PER_STEP,
     METRICS,
+    append_row,
+    checkpoint_row,
+    fit_checkpoints,
     floors,
+    interleaved_ratios,
     judge_and_held_out,
+    prepare_timing,
+    save_models,
     score,
-    timed_fit,
+    timing_runner,
 )
 from gan_helpers import data, recipe  # noqa: E402
 from gan_helpers.classifier import classifier_outputs  # noqa: E402
@@ -106,24 +109,11 @@ def as_unconditional(conditional_generator: keras.Model) -> keras.Model:
 
 
 def step_ratio(images, labels, rounds: int, seconds: float) -> dict:
-    """Conditional seconds per step over the course recipe's, in interleaved CPU-time bursts."""
-    course = recipe.make_gan(seed=0)
-    conditional = make_conditional_gan(seed=0)
-    course_data = data.make_dataset(images, recipe.BATCH_SIZE, seed=0).repeat()
-    conditional_data = data.make_dataset(images, recipe.BATCH_SIZE, labels=labels, seed=0).repeat()
-    timed_fit(course, course_data, 3)  # trace both before timing
-    timed_fit(conditional, conditional_data, 3)
-    _, course_cpu = timed_fit(course, course_data, 10)
-    # CPU seconds per step ~ cores x wall seconds per step; the cores this process may use
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    steps = max(3, int(seconds / max(course_cpu / cores, 1e-3)))
-    ratios = []
-    for _ in range(rounds):
-        before = timed_fit(course, course_data, steps)[1]
-        mine = timed_fit(conditional, conditional_data, steps)[1]
-        after = timed_fit(course, course_data, steps)[1]
-        ratios.append(mine / ((before + after) / 2))
-    return {"ratio": statistics.median(ratios), "cpu rounds": [round(r, 3) for r in ratios]}
+    """Conditional seconds per step over the course recipe's, timed as ``quality.py`` times."""
+    course = timing_runner(CANDIDATES["course"], images, seconds)
+    dataset = data.make_dataset(images, recipe.BATCH_SIZE, labels=labels, seed=0).repeat()
+    conditional = prepare_timing(make_conditional_gan(seed=0), dataset, seconds)
+    return interleaved_ratios(course, conditional, rounds)
 
 
 def requested_share(generator, num_samples: int, seed: int, judge) -> float:
@@ -167,34 +157,17 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         floor = floors(judge, held_out, images, args.num_samples, seed)
         gan = make_conditional_gan(seed)
-        trained, seconds = 0, 0.0
-        for index, target in enumerate(checkpoints):
-            dataset = data.make_dataset(
+
+        def make_dataset(index, seed=seed):
+            return data.make_dataset(
                 images, recipe.BATCH_SIZE, labels=labels, seed=1000 * seed + index
             ).repeat()
-            start = time.perf_counter()
-            history = gan.fit(
-                dataset,
-                initial_epoch=index,
-                epochs=index + 1,
-                steps_per_epoch=int(target - trained),
-                verbose=0,
-            )
-            seconds += time.perf_counter() - start
-            trained = int(target)
+
+        for trained, seconds, history in fit_checkpoints(gan, make_dataset, checkpoints):
             generator = as_unconditional(gan.generator)
             metrics = score(generator, judge, held_out, floor, args.num_samples, seed)
-            row = {
-                "candidate": NAME,
-                "seed": seed,
-                "step": trained,
-                "idle minutes": trained * seconds_per_step / 60,
-                "wall minutes": seconds / 60,
-                "d_loss": float(history.history["d_loss"][-1]),
-                "g_loss": float(history.history["g_loss"][-1]),
-                "requested digit": requested_share(generator, args.num_samples, seed, judge),
-                **{m: float(metrics[m]) for m in (*METRICS, "KID")},
-            }
+            row = checkpoint_row(NAME, seed, trained, seconds_per_step, seconds, history, metrics)
+            row["requested digit"] = requested_share(generator, args.num_samples, seed, judge)
             print(
                 f"{NAME} seed {seed}  step {trained:5d}  idle {row['idle minutes']:5.1f} min  "
                 f"wall {row['wall minutes']:5.1f} min  "
@@ -202,14 +175,8 @@ def main(argv=None) -> int:
                 + f"  requested digit {row['requested digit']:.3f}",
                 flush=True,
             )
-            if args.log:
-                Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-                with open(args.log, "a") as file:
-                    file.write(json.dumps(row) + "\n")
-        if args.save_dir:
-            Path(args.save_dir).mkdir(parents=True, exist_ok=True)
-            gan.generator.save(Path(args.save_dir) / f"{NAME}_seed{seed}.keras")
-            gan.discriminator.save(Path(args.save_dir) / f"{NAME}_seed{seed}_D.keras")
+            append_row(args.log, row)
+        save_models(args.save_dir, NAME, seed, gan.generator, gan.discriminator)
     return 0
 
 

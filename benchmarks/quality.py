@@ -212,13 +212,43 @@ def compute_key(recipe: Recipe) -> str:
     )
 
 
-def _runner(recipe, images, seconds):
-    gan = make_recipe_gan(recipe, seed=0, total_steps=10_000)
-    dataset = data.make_dataset(images, recipe.batch_size, seed=0).repeat()
+def prepare_timing(gan, dataset, seconds: float) -> tuple:
+    """Traces ``gan`` on ``dataset``; returns ``(gan, dataset, steps)``, steps for ~``seconds``."""
     gan.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0)  # tracing, first allocations
     per_step, _ = timed_fit(gan, dataset, 5)
     steps = int(np.clip(seconds / per_step, 8, 400)) // 4 * 4 + 1  # lazy R1: periods of 4
     return gan, dataset, steps
+
+
+def timing_runner(recipe: Recipe, images, seconds: float) -> tuple:
+    """A recipe's GAN and data, ready for :func:`interleaved_ratios`."""
+    gan = make_recipe_gan(recipe, seed=0, total_steps=10_000)
+    dataset = data.make_dataset(images, recipe.batch_size, seed=0).repeat()
+    return prepare_timing(gan, dataset, seconds)
+
+
+def interleaved_ratios(course: tuple, runner: tuple, rounds: int) -> dict:
+    """Bursts course, X, course, X, ..., course; each X over the mean of its two neighbours.
+
+    ``course`` and ``runner`` come from :func:`prepare_timing`. The ratio is the median
+    over bursts of the process-CPU-time ratio; the wall-time ratio is kept for the record.
+    """
+    before = timed_fit(*course)
+    wall, cpu, course_wall = [], [], []
+    for _ in range(rounds):
+        mine = timed_fit(*runner)
+        after = timed_fit(*course)
+        wall.append(mine[0] / ((before[0] + after[0]) / 2))
+        cpu.append(mine[1] / ((before[1] + after[1]) / 2))
+        course_wall.append(round((before[0] + after[0]) / 2, 4))
+        before = after
+    return {
+        "ratio": statistics.median(cpu),
+        "wall ratio": statistics.median(wall),
+        "cpu rounds": [round(r, 3) for r in cpu],
+        "wall rounds": [round(r, 3) for r in wall],
+        "course s/step": course_wall,
+    }
 
 
 def measure_step_ratios(names, images, rounds: int, seconds: float) -> dict:
@@ -231,7 +261,7 @@ def measure_step_ratios(names, images, rounds: int, seconds: float) -> dict:
     CPU-time ratio is the stable one (the wall ratio of two identical recipes, the
     ``course-twin`` control, scatters by about 20 % per burst). Returns ``{name: {...}}``.
     """
-    course = _runner(CANDIDATES["course"], images, seconds)
+    course = timing_runner(CANDIDATES["course"], images, seconds)
     keys = {}
     for name in names:
         if name != "course":
@@ -243,28 +273,13 @@ def measure_step_ratios(names, images, rounds: int, seconds: float) -> dict:
     )
     measured = {}
     for label, recipe in to_time.items():
-        runner = _runner(recipe, images, seconds)
-        before = timed_fit(*course)
-        wall, cpu, course_wall = [], [], []
-        for _ in range(rounds):
-            mine = timed_fit(*runner)
-            after = timed_fit(*course)
-            wall.append(mine[0] / ((before[0] + after[0]) / 2))
-            cpu.append(mine[1] / ((before[1] + after[1]) / 2))
-            course_wall.append(round((before[0] + after[0]) / 2, 4))
-            before = after
-        measured[label] = {
-            "ratio": statistics.median(cpu),
-            "wall ratio": statistics.median(wall),
-            "cpu rounds": [round(r, 3) for r in cpu],
-            "wall rounds": [round(r, 3) for r in wall],
-            "course s/step": course_wall,
-            "timed as": label,
-        }
+        runner = timing_runner(recipe, images, seconds)
+        measured[label] = {**interleaved_ratios(course, runner, rounds), "timed as": label}
         print(
             f"  timed {label:14s} CPU ratio {measured[label]['ratio']:.2f} "
             f"{measured[label]['cpu rounds']}  wall ratio {measured[label]['wall ratio']:.2f} "
-            f"{measured[label]['wall rounds']}  course wall s/step now {course_wall}",
+            f"{measured[label]['wall rounds']}  course wall s/step now "
+            f"{measured[label]['course s/step']}",
             flush=True,
         )
     result = {"course-twin": measured["course-twin"]}
@@ -304,17 +319,22 @@ def mean_sd(values, digits=3) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
-def run(name, images, judge, held_out, floor_by_seed, seed, plan, args, log):
-    """Trains one candidate with one seed; returns one row per checkpoint."""
-    recipe = CANDIDATES[name]
-    checkpoints, seconds_per_step = plan["checkpoints"], plan["idle s/step"]
-    gan = make_recipe_gan(recipe, seed, total_steps=int(checkpoints[-1]))
-    rows, trained, seconds = [], 0, 0.0
+def fit_checkpoints(gan, make_dataset, checkpoints):
+    """Fits ``gan`` up to each checkpoint in turn, one ``fit()`` (one epoch) per checkpoint.
+
+    Args:
+        gan: A compiled GAN.
+        make_dataset: ``index -> tf.data.Dataset`` (repeating), a fresh shuffle per checkpoint.
+        checkpoints: Increasing step counts.
+
+    Yields:
+        ``(steps trained, wall seconds spent in fit() so far, the last fit's history dict)``.
+    """
+    trained, seconds = 0, 0.0
     for index, target in enumerate(checkpoints):
-        dataset = data.make_dataset(images, recipe.batch_size, seed=1000 * seed + index).repeat()
         start = time.perf_counter()
         history = gan.fit(
-            dataset,
+            make_dataset(index),
             initial_epoch=index,
             epochs=index + 1,
             steps_per_epoch=int(target - trained),
@@ -322,20 +342,54 @@ def run(name, images, judge, held_out, floor_by_seed, seed, plan, args, log):
         )
         seconds += time.perf_counter() - start
         trained = int(target)
+        yield trained, seconds, history.history
+
+
+def checkpoint_row(name, seed, step, seconds_per_step, seconds, history, metrics) -> dict:
+    """One JSON row of a scored checkpoint (``--log``, ``--report``)."""
+    return {
+        "candidate": name,
+        "seed": seed,
+        "step": step,
+        "idle minutes": step * seconds_per_step / 60,
+        "wall minutes": seconds / 60,
+        "d_loss": float(history["d_loss"][-1]),
+        "g_loss": float(history["g_loss"][-1]),
+        **{m: float(metrics[m]) for m in (*METRICS, "KID")},
+    }
+
+
+def append_row(log: str | None, row: dict) -> None:
+    """Appends ``row`` to the JSON-lines file ``log`` (nothing without one)."""
+    if log:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as file:
+            file.write(json.dumps(row) + "\n")
+
+
+def save_models(save_dir: str | None, name: str, seed: int, generator, discriminator) -> None:
+    """Saves a run's final generator and discriminator as ``<name>_seed<seed>[_D].keras``."""
+    if save_dir:
+        Path(save_dir).mkdir(parents=True, exist_ok=True)
+        generator.save(Path(save_dir) / f"{name}_seed{seed}.keras")
+        discriminator.save(Path(save_dir) / f"{name}_seed{seed}_D.keras")
+
+
+def run(name, images, judge, held_out, floor_by_seed, seed, plan, args, log):
+    """Trains one candidate with one seed; returns one row per checkpoint."""
+    recipe = CANDIDATES[name]
+    checkpoints, seconds_per_step = plan["checkpoints"], plan["idle s/step"]
+    gan = make_recipe_gan(recipe, seed, total_steps=int(checkpoints[-1]))
+    rows = []
+
+    def make_dataset(index):
+        return data.make_dataset(images, recipe.batch_size, seed=1000 * seed + index).repeat()
+
+    for trained, seconds, history in fit_checkpoints(gan, make_dataset, checkpoints):
         generator = sampling_generator(gan, seed)
         metrics = score(generator, judge, held_out, floor_by_seed[seed], args.num_samples, seed)
-        row = {
-            "candidate": name,
-            "seed": seed,
-            "step": trained,
-            "idle minutes": trained * seconds_per_step / 60,
-            "wall minutes": seconds / 60,
-            "d_loss": float(history.history["d_loss"][-1]),
-            "g_loss": float(history.history["g_loss"][-1]),
-            "real_sign": float(history.history["real_sign"][-1]),
-            "ada_p": float(gan.ada_p.numpy()),
-            **{m: float(metrics[m]) for m in (*METRICS, "KID")},
-        }
+        row = checkpoint_row(name, seed, trained, seconds_per_step, seconds, history, metrics)
+        row.update(real_sign=float(history["real_sign"][-1]), ada_p=float(gan.ada_p.numpy()))
         rows.append(row)
         print(
             f"{name:14s} seed {seed}  step {trained:5d}  idle {row['idle minutes']:5.1f} min  wall "
@@ -345,13 +399,8 @@ def run(name, images, judge, held_out, floor_by_seed, seed, plan, args, log):
             + (f"  ada_p {row['ada_p']:.2f}" if recipe.ada_target is not None else ""),
             flush=True,
         )
-        if log:
-            with open(log, "a") as file:
-                file.write(json.dumps(row) + "\n")
-    if args.save_dir:
-        Path(args.save_dir).mkdir(parents=True, exist_ok=True)
-        generator.save(Path(args.save_dir) / f"{name}_seed{seed}.keras")
-        gan.discriminator.save(Path(args.save_dir) / f"{name}_seed{seed}_D.keras")
+        append_row(log, row)
+    save_models(args.save_dir, name, seed, generator, gan.discriminator)
     return rows
 
 

@@ -30,6 +30,30 @@ def run_script(*args: str, timeout: int = 600) -> str:
     return result.stdout
 
 
+def smoke_args(tmp_path: Path) -> list[str]:
+    """The tiny settings both quality scripts share in their smoke tests."""
+    return [
+        "--steps",
+        "20",
+        "--points",
+        "2",
+        "--num-samples",
+        "200",
+        "--seeds",
+        "0",
+        "--judge-epochs",
+        "1",
+        "--classifier",
+        str(tmp_path / "judge.keras"),
+        "--timing-rounds",
+        "1",
+        "--timing-seconds",
+        "0.05",
+        "--log",
+        str(tmp_path / "rows.jsonl"),
+    ]
+
+
 def test_train_step_prints_speed_table_with_ratios():
     out = run_script(
         "benchmarks/train_step.py",
@@ -108,24 +132,7 @@ def test_quality_prints_timing_floors_curve_final_table_targets_and_ratios(tmp_p
     out = run_script(
         "-m",
         "benchmarks.quality",
-        "--steps",
-        "20",
-        "--points",
-        "2",
-        "--num-samples",
-        "200",
-        "--seeds",
-        "0",
-        "--judge-epochs",
-        "1",
-        "--classifier",
-        str(tmp_path / "judge.keras"),
-        "--timing-rounds",
-        "1",
-        "--timing-seconds",
-        "0.05",
-        "--log",
-        str(tmp_path / "rows.jsonl"),
+        *smoke_args(tmp_path),
     )
     quality = importlib.import_module("benchmarks.quality")
     names = list(quality.DEFAULT_CANDIDATES)
@@ -179,24 +186,7 @@ def test_conditional_limit_prints_its_curve_and_the_requested_digit_share(tmp_pa
     out = run_script(
         "-m",
         "benchmarks.conditional_limit",
-        "--steps",
-        "20",
-        "--points",
-        "2",
-        "--num-samples",
-        "200",
-        "--seeds",
-        "0",
-        "--judge-epochs",
-        "1",
-        "--classifier",
-        str(tmp_path / "judge.keras"),
-        "--timing-rounds",
-        "1",
-        "--timing-seconds",
-        "0.05",
-        "--log",
-        str(tmp_path / "rows.jsonl"),
+        *smoke_args(tmp_path),
         "--save-dir",
         str(tmp_path / "models"),
     )
