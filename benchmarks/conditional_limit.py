@@ -38,9 +38,10 @@ understate recall (``Phi^-1(10 * Phi(z_0) - label)`` would restore a standard no
 
 Control ``--shuffle-labels`` (candidate ``conditional-shuffled``): the same networks and
 training, but the labels are permuted across the images once, so they carry no
-information about them (same class counts). The label input, G's extra parameters and
-G's ability to jump stay; the label information and D's per-class signal go. If the
-gain came from the added parameters or inputs alone, it would survive the shuffle.
+information about them (same class counts). The label input and G's extra parameters
+stay; the label information and D's per-class signal go (and with them G's reason to
+use the label to jump: D can penalise any dependence of the image on it). If the gain
+came from the added parameters or inputs alone, it would survive the shuffle.
 """
 
 from __future__ import annotations
